@@ -1,0 +1,159 @@
+"""Priors: a person's belief about where good values lie, as a density over one parameter.
+
+Numeric priors live on the *unit* scale of the base range (log-transformed when the parameter is
+log-scaled), so "confidence" means the same width for every parameter: a fraction of its range.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import stats
+
+if TYPE_CHECKING:
+    from hcautoml_widgets.core.space import ParamSpec
+
+CONFIDENCES = ("low", "medium", "high")
+# Standard deviation of a numeric prior, as a fraction of the (log-)range.
+UNIT_SIGMA = {"low": 0.25, "medium": 0.1, "high": 0.04}
+# How many times more likely the favoured choice of a categorical prior is than each other one.
+CATEGORICAL_ODDS = {"low": 2.0, "medium": 4.0, "high": 12.0}
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A prior over one parameter.
+
+    ``kind`` is "normal" (``mu``/``sigma`` on the unit scale), "beta" (``alpha``/``beta_`` on the
+    unit scale) or "categorical" (``weights`` aligned with the choices). ``value`` is the value the
+    belief centres on, as shown to people; ``since`` is the steering version that set it, from which
+    the prior's fading is counted.
+    """
+
+    kind: str
+    value: Any
+    confidence: str | None = None
+    mu: float | None = None
+    sigma: float | None = None
+    alpha: float | None = None
+    beta_: float | None = None
+    weights: tuple[float, ...] | None = None
+    source: str = "code"
+    since: int = 0
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_confidence(
+        cls, spec: ParamSpec, value: Any, confidence: str, source: str = "code", since: int = 0
+    ) -> Prior:
+        if confidence not in CONFIDENCES:
+            raise ValueError(
+                f"parameter '{spec.name}': confidence must be one of {list(CONFIDENCES)}, "
+                f"got {confidence!r}"
+            )
+        if spec.is_numeric:
+            return cls("normal", value, confidence, mu=spec.to_unit(value),
+                       sigma=UNIT_SIGMA[confidence], source=source, since=since)
+        assert spec.choices is not None
+        odds = CATEGORICAL_ODDS[confidence]
+        raw = [odds if c == value else 1.0 for c in spec.choices]
+        total = sum(raw)
+        return cls("categorical", value, confidence, weights=tuple(w / total for w in raw),
+                   source=source, since=since)
+
+    @classmethod
+    def normal_from_space(cls, spec: ParamSpec, mu: float, sigma: float) -> Prior:
+        """ConfigSpace's Normal(mu, sigma), mu in value units, sigma in (log-)value units."""
+        assert spec.low is not None and spec.high is not None
+        lo, hi = float(spec.low), float(spec.high)
+        width = math.log(hi) - math.log(lo) if spec.log else hi - lo
+        return cls("normal", spec.snap(mu), None, mu=spec.to_unit(min(max(mu, lo), hi)),
+                   sigma=sigma / width, source="space")
+
+    @classmethod
+    def beta(cls, spec: ParamSpec, alpha: float, beta: float) -> Prior:
+        mode = (alpha - 1) / (alpha + beta - 2) if alpha > 1 and beta > 1 else alpha / (alpha + beta)
+        return cls("beta", spec.from_unit(mode), None, alpha=alpha, beta_=beta, source="space")
+
+    @classmethod
+    def categorical_weights(cls, choices: tuple[Any, ...], weights: list[float]) -> Prior:
+        total = float(sum(weights))
+        best = choices[int(np.argmax(weights))]
+        return cls("categorical", best, None, weights=tuple(w / total for w in weights),
+                   source="space")
+
+    def restamped(self, since: int) -> Prior:
+        return Prior(**{**self.__dict__, "since": since})
+
+    # -- densities ----------------------------------------------------------------------------
+    def log_pdf(self, spec: ParamSpec, internal: np.ndarray) -> np.ndarray:
+        """Log density at Optuna internal values (raw numbers, or choice indices)."""
+        x = np.asarray(internal, dtype=float)
+        if self.kind == "categorical":
+            assert self.weights is not None
+            w = np.asarray(self.weights)
+            idx = np.clip(x.astype(int), 0, len(w) - 1)
+            return np.log(np.maximum(w[idx], 1e-300))
+        u = self._to_unit(spec, x)
+        if self.kind == "normal":
+            assert self.mu is not None and self.sigma is not None
+            return -0.5 * ((u - self.mu) / self.sigma) ** 2 - math.log(self.sigma)
+        assert self.alpha is not None and self.beta_ is not None
+        uc = np.clip(u, 1e-9, 1 - 1e-9)
+        return np.asarray(stats.beta.logpdf(uc, self.alpha, self.beta_))
+
+    def sample_unit(self, rng: np.random.RandomState, n: int, lo: float, hi: float) -> np.ndarray:
+        """Draw unit-scale values from the prior truncated to [lo, hi]."""
+        if hi <= lo:
+            return np.full(n, lo)
+        if self.kind == "normal":
+            assert self.mu is not None and self.sigma is not None
+            a, b = (lo - self.mu) / self.sigma, (hi - self.mu) / self.sigma
+            if not np.isfinite(a) or not np.isfinite(b) or a >= 8 or b <= -8:
+                # The range lies far in the prior's tail: its mass there is ~0, so the truncated
+                # density is numerically unstable; the nearest edge is what it would favour.
+                return np.full(n, lo if a >= 8 else hi)
+            return np.asarray(stats.truncnorm.rvs(a, b, loc=self.mu, scale=self.sigma, size=n,
+                                                  random_state=rng))
+        assert self.alpha is not None and self.beta_ is not None
+        dist = stats.beta(self.alpha, self.beta_)
+        clo, chi = dist.cdf(lo), dist.cdf(hi)
+        if chi - clo < 1e-12:
+            return rng.uniform(lo, hi, size=n)
+        return np.asarray(dist.ppf(rng.uniform(clo, chi, size=n)))
+
+    def sample_choice(self, rng: np.random.RandomState, allowed_idx: list[int]) -> int:
+        assert self.weights is not None
+        w = np.asarray([self.weights[i] for i in allowed_idx], dtype=float)
+        w = w / w.sum() if w.sum() > 0 else np.full(len(w), 1.0 / len(w))
+        return int(allowed_idx[int(rng.choice(len(allowed_idx), p=w))])
+
+    def space_mu_sigma(self, spec: ParamSpec) -> tuple[float, float]:
+        """(mu, sigma) in value units, as ConfigSpace's Normal wants them."""
+        assert self.mu is not None and self.sigma is not None
+        assert spec.low is not None and spec.high is not None
+        lo, hi = float(spec.low), float(spec.high)
+        width = math.log(hi) - math.log(lo) if spec.log else hi - lo
+        mu = float(spec.from_unit(self.mu)) if spec.kind == "float" else spec.from_unit(self.mu)
+        return float(mu), self.sigma * width
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Prior:
+        d = dict(d)
+        if d.get("weights") is not None:
+            d["weights"] = tuple(d["weights"])
+        return cls(**d)
+
+    @staticmethod
+    def _to_unit(spec: ParamSpec, x: np.ndarray) -> np.ndarray:
+        assert spec.low is not None and spec.high is not None
+        lo, hi = float(spec.low), float(spec.high)
+        if spec.log:
+            lo, hi, x = math.log(lo), math.log(hi), np.log(np.maximum(x, 1e-300))
+        return (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)

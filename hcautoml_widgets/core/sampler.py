@@ -1,0 +1,273 @@
+"""SteeredSampler: any Optuna sampler, obeying the steering log between trials.
+
+Trials always use the base space's distributions, so the study's history stays consistent and
+multivariate TPE keeps every parameter; the constraints are enforced here instead:
+
+* enqueued configurations run next, in order; pins are returned as they are;
+* with TPE, candidates are steered inside TPE (see :mod:`tpe_hooks`): infeasible ones are
+  repaired or masked, and priors weight the acquisition piBO-style, prior^(beta/t);
+* with any other base sampler (random, QMC, CMA-ES, ...), and in TPE's random start-up phase, a
+  parameter with a prior is drawn from that prior with probability min(1, beta/t) (piBO's
+  fallback for a sampler without an acquisition function), and a proposal that breaks a
+  constraint is redrawn uniformly inside the current range or allowed choices;
+* rejected trials are hidden from the base sampler (it sees a view of the study without them)
+  until they are unreviewed;
+* accepted trials are positive evidence: each acts as a medium-confidence prior centred on its
+  configuration, fading like a prior from the moment it was accepted, and contributes candidates
+  around itself to TPE.
+
+Each trial records its provenance in system attributes (``hcw:*``), see :func:`provenance`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.distributions import BaseDistribution
+from optuna.samplers import BaseSampler, QMCSampler, RandomSampler, TPESampler
+from optuna.study import Study
+from optuna.trial import FrozenTrial, TrialState
+
+from hcautoml_widgets.core import tpe_hooks
+from hcautoml_widgets.core.space import SearchSpace
+from hcautoml_widgets.core.steering import Steering
+from hcautoml_widgets.core.trial_context import (
+    DEFAULT_PRIOR_BETA,
+    TrialContext,
+    accepted_evidence,
+    prior_weights,
+)
+
+ATTR_VERSION = "hcw:version"
+ATTR_ENQUEUED = "hcw:enqueued"
+ATTR_ORIGIN = "hcw:origin"
+ATTR_ORIGINS = "hcw:origins"
+ATTR_SCORE = "hcw:score"
+ORIGINS = ("enqueued", "pinned", "prior", "model", "startup")
+
+
+class _ReviewedStudy:
+    """A view of a study without the rejected trials, handed to the base sampler."""
+
+    def __init__(self, study: Study, hidden: frozenset[int]) -> None:
+        self._study = study
+        self._hidden = hidden
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._study, name)
+
+    def _get_trials(self, deepcopy: bool = True, states: Sequence[TrialState] | None = None,
+                    use_cache: bool = False) -> list[FrozenTrial]:
+        trials = self._study._get_trials(deepcopy=deepcopy, states=states, use_cache=use_cache)
+        return [t for t in trials if t.number not in self._hidden]
+
+    def get_trials(self, deepcopy: bool = True,
+                   states: Sequence[TrialState] | None = None) -> list[FrozenTrial]:
+        return self._get_trials(deepcopy=deepcopy, states=states)
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        return self.get_trials()
+
+
+class SteeredSampler(BaseSampler):
+    """Wrap ``base_sampler`` (TPE by default) so that every trial obeys ``steering``.
+
+    Args:
+        steering: the steering log; a space (ConfigurationSpace, dict of distributions or
+            SearchSpace) is accepted too and gets a fresh log.
+        base_sampler: the sampler that proposes values; ``TPESampler(multivariate=True)`` if None.
+        seed: seeds the default base sampler and the sampler's own draws.
+        prior_beta: piBO's beta; a prior's exponent is ``prior_beta / t``.
+    """
+
+    def __init__(self, steering: Steering | Any = None, base_sampler: BaseSampler | None = None,
+                 *, seed: int | None = None, prior_beta: float = DEFAULT_PRIOR_BETA) -> None:
+        if steering is None:
+            steering = Steering(SearchSpace([]))
+        elif not isinstance(steering, Steering):
+            steering = Steering(SearchSpace.from_any(steering))
+        self.steering: Steering = steering
+        self.base_sampler = base_sampler or TPESampler(seed=seed, multivariate=True)
+        self.prior_beta = float(prior_beta)
+        self._rng = np.random.RandomState(seed)
+        self._contexts: dict[int, TrialContext] = {}
+        self._lock = threading.Lock()
+        if tpe_hooks.is_tpe(self.base_sampler):
+            tpe_hooks.install(self.base_sampler)
+
+    @property
+    def space(self) -> SearchSpace:
+        return self.steering.space
+
+    def reseed_rng(self) -> None:
+        self.base_sampler.reseed_rng()
+        self._rng.seed()
+
+    # -- the trial's context ------------------------------------------------------------------
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        ctx = self._context(study, trial)
+        storage = study._storage
+        storage.set_trial_system_attr(trial._trial_id, ATTR_VERSION, ctx.state.version)
+        if ctx.enqueued is not None:
+            storage.set_trial_system_attr(trial._trial_id, ATTR_ENQUEUED, ctx.enqueued[0])
+        self.base_sampler.before_trial(study, trial)
+
+    def _context(self, study: Study, trial: FrozenTrial) -> TrialContext:
+        with self._lock:
+            ctx = self._contexts.get(trial._trial_id)
+        if ctx is not None:
+            return ctx
+        state = self.steering.state
+        finished = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,),
+                                     use_cache=True)
+        versions = [int(t.system_attrs.get(ATTR_VERSION, 0)) for t in finished
+                    if not state.is_rejected(t.number)]
+        accepted: list[tuple[Mapping[str, Any], float]] = []
+        if state.accepted_since:
+            configs = {t.number: t.params for t in finished if t.number in state.accepted_since}
+            accepted = accepted_evidence(state, configs, versions, self.prior_beta)
+        ctx = TrialContext(
+            space=self.space,
+            state=state,
+            weights=prior_weights(state, versions, self.prior_beta),
+            accepted=accepted,
+            rng=self._rng,
+            enqueued=self.steering.take_next(trial.number),
+        )
+        with self._lock:
+            self._contexts[trial._trial_id] = ctx
+        return ctx
+
+    def _view(self, study: Study, ctx: TrialContext) -> Study:
+        hidden = frozenset(n for n, r in ctx.state.reviews.items() if r == "rejected")
+        if not hidden:
+            return study
+        return _ReviewedStudy(study, hidden)  # type: ignore[return-value]
+
+    # -- sampling -----------------------------------------------------------------------------
+    def infer_relative_search_space(self, study: Study,
+                                    trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        ctx = self._context(study, trial)
+        if ctx.enqueued is not None:
+            return {}
+        space = self.base_sampler.infer_relative_search_space(self._view(study, ctx), trial)
+        return {k: v for k, v in space.items() if k not in ctx.state.pins}
+
+    def sample_relative(self, study: Study, trial: FrozenTrial,
+                        search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+        if not search_space:
+            return {}
+        ctx = self._context(study, trial)
+        view = self._view(study, ctx)
+        with tpe_hooks.active(ctx):
+            params = self.base_sampler.sample_relative(view, trial, search_space)
+        if not params:
+            return {}
+        origin = self._model_origin(view, ctx)
+        out: dict[str, Any] = {}
+        for name, value in params.items():
+            out[name], how = self._steer(ctx, name, search_space[name], value, origin)
+            ctx.origins[name] = how
+        return out
+
+    def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
+                           param_distribution: BaseDistribution) -> Any:
+        ctx = self._context(study, trial)
+        spec = ctx.spec(param_name)
+        if ctx.enqueued is not None and param_name in ctx.enqueued[1]:
+            ctx.origins[param_name] = "enqueued"
+            return ctx.enqueued[1][param_name]
+        if spec is not None and param_name in ctx.state.pins:
+            ctx.origins[param_name] = "pinned"
+            return ctx.state.pins[param_name]
+        view = self._view(study, ctx)
+        origin = self._model_origin(view, ctx)
+        if (spec is not None and origin == "startup" and param_name in ctx.state.priors
+                and ctx.rng.uniform() < ctx.prior_probability(param_name)):
+            prior = ctx.state.priors[param_name]
+            value = TrialContext.external(spec, float(ctx.draw_prior(spec, prior, 1)[0]))
+            ctx.origins[param_name] = "prior"
+            return value
+        with tpe_hooks.active(ctx):
+            value = self.base_sampler.sample_independent(view, trial, param_name,
+                                                         param_distribution)
+        value, how = self._steer(ctx, param_name, param_distribution, value, origin)
+        ctx.origins[param_name] = how
+        return value
+
+    def _model_origin(self, study: Study, ctx: TrialContext) -> str:
+        base = self.base_sampler
+        if isinstance(base, (RandomSampler, QMCSampler)):
+            return "startup"
+        if isinstance(base, TPESampler):
+            done = study._get_trials(deepcopy=False,
+                                     states=(TrialState.COMPLETE, TrialState.PRUNED),
+                                     use_cache=True)
+            if len(done) < base._n_startup_trials:
+                return "startup"
+        return "model"
+
+    def _steer(self, ctx: TrialContext, name: str, dist: BaseDistribution, value: Any,
+               origin: str) -> tuple[Any, str]:
+        """Apply the fallback prior draw and repair a proposal that breaks a constraint."""
+        spec = ctx.spec(name)
+        if spec is None:
+            return value, origin
+        if name in ctx.state.pins:
+            return ctx.state.pins[name], "pinned"
+        tpe_model = isinstance(self.base_sampler, TPESampler) and origin == "model"
+        if tpe_model:
+            how = "prior" if ctx.chosen_from == "prior" else "model"
+        else:
+            how = origin
+            prior = ctx.state.priors.get(name)
+            if prior is not None and ctx.rng.uniform() < ctx.prior_probability(name):
+                value = TrialContext.external(spec, float(ctx.draw_prior(spec, prior, 1)[0]))
+                how = "prior"
+        if not ctx.obeys(name, value):
+            value = TrialContext.external(spec, float(ctx.draw_uniform(spec, 1)[0]))
+        return value, how
+
+    # -- after the trial ----------------------------------------------------------------------
+    def after_trial(self, study: Study, trial: FrozenTrial, state: TrialState,
+                    values: Sequence[float] | None) -> None:
+        with self._lock:
+            ctx = self._contexts.pop(trial._trial_id, None)
+        if ctx is not None:
+            for key, value in self.provenance_of(ctx).items():
+                study._storage.set_trial_system_attr(trial._trial_id, key, value)
+        self.base_sampler.after_trial(study, trial, state, values)
+
+    def provenance(self, trial: FrozenTrial | optuna.trial.Trial) -> dict[str, Any]:
+        """The provenance of a trial still being sampled or run (empty when unknown)."""
+        with self._lock:
+            ctx = self._contexts.get(trial._trial_id)
+        return self.provenance_of(ctx) if ctx is not None else {}
+
+    @staticmethod
+    def provenance_of(ctx: TrialContext) -> dict[str, Any]:
+        origins = dict(ctx.origins)
+        if ctx.enqueued is not None:
+            origin = "enqueued"
+        else:
+            free = [o for o in origins.values() if o != "pinned"]
+            if not free:
+                origin = "pinned" if origins else "startup"
+            elif "prior" in free:
+                origin = "prior"
+            elif "model" in free:
+                origin = "model"
+            else:
+                origin = "startup"
+        out: dict[str, Any] = {ATTR_VERSION: ctx.state.version, ATTR_ORIGIN: origin,
+                               ATTR_ORIGINS: origins}
+        if ctx.score is not None and origin in ("model", "prior"):
+            out[ATTR_SCORE] = {**ctx.score, "prior_weight": max(ctx.weights.values(), default=0.0)}
+        if ctx.enqueued is not None:
+            out[ATTR_ENQUEUED] = ctx.enqueued[0]
+        return out

@@ -1,0 +1,162 @@
+"""Steering inside Optuna's TPE, through its two private seams.
+
+* ``_parzen_estimator_cls``: the estimator's ``sample`` makes TPE's candidates. We keep the model's
+  candidates that obey the constraints, repair the others (their offending coordinates redrawn
+  inside the current range), and add candidates drawn from the priors and around accepted trials,
+  so a belief stated mid-run has candidates to favour.
+* ``_compute_acquisition_func``: scores candidates with log l(x) - log g(x). We add the piBO term
+  sum_p (beta / t_p) log prior_p(x) and mask anything infeasible with -inf; TPE's own argmax then
+  picks the steered choice, and we record the parts of its score.
+
+Both are installed on one sampler *instance* and read the trial being sampled from a thread-local,
+so samplers in the same process that we do not wrap are untouched. Optuna is pinned to the
+version these seams were tested against (see pyproject.toml and tests/core/test_tpe_hooks.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+from optuna.samplers import TPESampler
+from optuna.samplers._tpe.parzen_estimator import _ParzenEstimator
+
+from hcautoml_widgets.core.trial_context import TrialContext
+
+_active = threading.local()
+
+
+@contextmanager
+def active(ctx: TrialContext) -> Iterator[None]:
+    """Make ``ctx`` the trial that TPE samples for, on this thread."""
+    previous = getattr(_active, "ctx", None)
+    _active.ctx = ctx
+    try:
+        yield
+    finally:
+        _active.ctx = previous
+
+
+def current() -> TrialContext | None:
+    return getattr(_active, "ctx", None)
+
+
+def _augment(ctx: TrialContext, samples: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    names = list(samples)
+    n = len(samples[names[0]])
+    feasible = np.ones(n, dtype=bool)
+    for name in names:
+        feasible &= ctx.feasible(name, samples[name])
+    source = []
+    parts: list[dict[str, np.ndarray]] = []
+    kept = {k: v[feasible] for k, v in samples.items()}
+    parts.append(kept)
+    source += ["model"] * int(feasible.sum())
+
+    # Repairs keep the model's view of the other coordinates and move only what breaks a rule.
+    if not feasible.all():
+        repaired = {k: v[~feasible].copy() for k, v in samples.items()}
+        for name in names:
+            spec = ctx.spec(name)
+            if spec is None:
+                continue
+            bad = ~ctx.feasible(name, repaired[name])
+            if bad.any():
+                repaired[name][bad] = ctx.draw_uniform(spec, int(bad.sum()))
+        parts.append(repaired)
+        source += ["model"] * int((~feasible).sum())
+
+    if ctx.has_beliefs(names):
+        base_rows = np.arange(n) if n else np.zeros(0, dtype=int)
+        prior_rows = {k: v[base_rows].copy() for k, v in samples.items()}
+        for name in names:
+            spec = ctx.spec(name)
+            if spec is None:
+                continue
+            prior = ctx.state.priors.get(name)
+            if prior is not None and name in ctx.weights and name not in ctx.state.pins:
+                prior_rows[name] = ctx.draw_prior(spec, prior, n)
+            elif not ctx.feasible(name, prior_rows[name]).all():
+                bad = ~ctx.feasible(name, prior_rows[name])
+                prior_rows[name][bad] = ctx.draw_uniform(spec, int(bad.sum()))
+        parts.append(prior_rows)
+        source += ["prior"] * n
+        for config, _w in ctx.accepted:
+            near = {k: v[base_rows[: max(1, n // 4)]].copy() for k, v in samples.items()}
+            m = len(near[names[0]])
+            for name in names:
+                spec = ctx.spec(name)
+                if spec is None or name not in config or name in ctx.state.pins:
+                    continue
+                if ctx.obeys(name, config[name]):
+                    near[name] = ctx.draw_near(spec, config[name], m)
+                elif not ctx.feasible(name, near[name]).all():
+                    bad = ~ctx.feasible(name, near[name])
+                    near[name][bad] = ctx.draw_uniform(spec, int(bad.sum()))
+            parts.append(near)
+            source += ["prior"] * m
+
+    out = {k: np.concatenate([p[k] for p in parts]) for k in names}
+    ctx.candidate_sources = source
+    return out
+
+
+def _estimator_class(base: type[_ParzenEstimator]) -> type[_ParzenEstimator]:
+    class SteeredParzenEstimator(base):  # type: ignore[valid-type,misc]
+        def sample(self, rng: np.random.RandomState, size: int) -> dict[str, np.ndarray]:
+            samples = super().sample(rng, size)
+            ctx = current()
+            if ctx is None or not samples:
+                return samples
+            return _augment(ctx, samples)
+
+    SteeredParzenEstimator.__name__ = f"Steered{base.__name__}"
+    return SteeredParzenEstimator
+
+
+def _acquisition(samples: dict[str, np.ndarray], mpe_below: _ParzenEstimator,
+                 mpe_above: _ParzenEstimator) -> np.ndarray:
+    log_l = mpe_below.log_pdf(samples)
+    log_g = mpe_above.log_pdf(samples)
+    acq = log_l - log_g
+    ctx = current()
+    if ctx is None:
+        return acq
+    weighted, raw = ctx.prior_term(samples)
+    total = acq + weighted
+    feasible = np.ones(len(total), dtype=bool)
+    for name, x in samples.items():
+        feasible &= ctx.feasible(name, x)
+    if feasible.any():
+        total = np.where(feasible, total, -np.inf)
+    i = int(np.argmax(total))
+    part = {
+        "log_l": float(log_l[i]),
+        "log_g": float(log_g[i]),
+        "log_prior": float(raw[i]),
+        "prior_term": float(weighted[i]),
+        "acquisition": float(total[i]),
+    }
+    if ctx.score is None:
+        ctx.score = part
+    else:  # independent sampling scores one parameter at a time; the parts add up in log space
+        ctx.score = {k: ctx.score.get(k, 0.0) + v for k, v in part.items()}
+    sources = ctx.candidate_sources
+    ctx.chosen_from = sources[i] if i < len(sources) else "model"
+    return total
+
+
+def install(sampler: TPESampler) -> None:
+    """Wire the steering seams into one TPESampler instance (idempotent)."""
+    if getattr(sampler, "_hcw_steered", False):
+        return
+    sampler._parzen_estimator_cls = _estimator_class(sampler._parzen_estimator_cls)
+    sampler._compute_acquisition_func = _acquisition  # type: ignore[method-assign]
+    sampler._hcw_steered = True  # type: ignore[attr-defined]
+
+
+def is_tpe(sampler: Any) -> bool:
+    return isinstance(sampler, TPESampler)

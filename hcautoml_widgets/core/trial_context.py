@@ -1,0 +1,185 @@
+"""What one trial's sampling obeys: a steering snapshot turned into checks, draws and prior terms.
+
+Values here are Optuna *internal* representations (raw numbers; choice indices for categorical
+parameters), because that is what TPE's candidates are made of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from hcautoml_widgets.core.events import SteeringState
+from hcautoml_widgets.core.priors import Prior
+from hcautoml_widgets.core.space import ParamSpec, SearchSpace
+
+# piBO's beta: the prior's exponent is beta / t, t counting finished trials since it was set.
+DEFAULT_PRIOR_BETA = 10.0
+_TOL = 1e-9
+
+
+@dataclass
+class TrialContext:
+    """The steering a trial started under, and what its sampling recorded."""
+
+    space: SearchSpace
+    state: SteeringState
+    weights: dict[str, float]  # parameter -> beta / t of its prior
+    accepted: list[tuple[Mapping[str, Any], float]]  # (config, beta / t) per accepted trial
+    rng: np.random.RandomState
+    enqueued: tuple[int, dict[str, Any]] | None = None
+    origins: dict[str, str] = field(default_factory=dict)
+    score: dict[str, float] | None = None
+    chosen_from: str | None = None
+    candidate_sources: list[str] = field(default_factory=list)
+
+    # -- constraints --------------------------------------------------------------------------
+    def spec(self, name: str) -> ParamSpec | None:
+        return self.space.params.get(name)
+
+    def feasible(self, name: str, internal: np.ndarray) -> np.ndarray:
+        """Which internal values of ``name`` obey the snapshot's range, choices and pin."""
+        x = np.asarray(internal, dtype=float)
+        spec = self.spec(name)
+        if spec is None:
+            return np.ones(x.shape, dtype=bool)
+        if name in self.state.pins:
+            return np.isclose(x, self._internal(spec, self.state.pins[name]), rtol=0, atol=_TOL)
+        if spec.is_numeric:
+            lo, hi = self.state.ranges[name]
+            return (x >= lo - _TOL) & (x <= hi + _TOL)
+        if spec.kind == "categorical":
+            ok = self.allowed_indices(spec)
+            return np.isin(x.astype(int), ok)
+        return np.ones(x.shape, dtype=bool)
+
+    def allowed_indices(self, spec: ParamSpec) -> list[int]:
+        assert spec.choices is not None
+        allowed = self.state.allowed[spec.name]
+        return [i for i, c in enumerate(spec.choices) if c in allowed]
+
+    def obeys(self, name: str, external: Any) -> bool:
+        spec = self.spec(name)
+        if spec is None:
+            return True
+        return bool(self.feasible(name, np.asarray([self._internal(spec, external)]))[0])
+
+    @staticmethod
+    def _internal(spec: ParamSpec, value: Any) -> float:
+        if spec.is_numeric:
+            return float(value)
+        assert spec.choices is not None
+        return float(spec.choices.index(value))
+
+    @staticmethod
+    def external(spec: ParamSpec, internal: float) -> Any:
+        if spec.is_numeric:
+            return spec.snap(float(internal))
+        assert spec.choices is not None
+        return spec.choices[int(internal)]
+
+    # -- draws --------------------------------------------------------------------------------
+    def draw_uniform(self, spec: ParamSpec, n: int) -> np.ndarray:
+        """Internal values drawn uniformly (on the log scale when log) from the current range."""
+        if spec.name in self.state.pins:
+            return np.full(n, self._internal(spec, self.state.pins[spec.name]))
+        if spec.is_numeric:
+            lo, hi = self.state.ranges[spec.name]
+            ulo, uhi = spec.to_unit(lo), spec.to_unit(hi)
+            return self._snap_all(spec, self.rng.uniform(ulo, uhi, size=n))
+        idx = self.allowed_indices(spec) if spec.kind == "categorical" else [0]
+        return np.asarray(self.rng.choice(idx, size=n), dtype=float)
+
+    def draw_prior(self, spec: ParamSpec, prior: Prior, n: int) -> np.ndarray:
+        """Internal values drawn from ``prior`` truncated to the current range or choices."""
+        if spec.is_numeric:
+            lo, hi = self.state.ranges[spec.name]
+            u = prior.sample_unit(self.rng, n, spec.to_unit(lo), spec.to_unit(hi))
+            return self._snap_all(spec, u)
+        idx = self.allowed_indices(spec)
+        return np.asarray([prior.sample_choice(self.rng, idx) for _ in range(n)], dtype=float)
+
+    def draw_near(self, spec: ParamSpec, center: Any, n: int) -> np.ndarray:
+        """Draws around an accepted trial's value, as a medium-confidence prior would give."""
+        prior = Prior.from_confidence(spec, center, "medium")
+        return self.draw_prior(spec, prior, n)
+
+    def _snap_all(self, spec: ParamSpec, u: np.ndarray) -> np.ndarray:
+        lo, hi = self.state.ranges[spec.name]
+        out = np.asarray([float(spec.from_unit(float(v))) for v in u])
+        # Snapping to a grid can step just past a narrowed bound; pull such values back inside.
+        return np.clip(out, lo, hi) if spec.step is None and spec.kind == "float" else np.asarray(
+            [v if lo <= v <= hi else float(spec.snap(min(max(v, lo), hi))) for v in out]
+        )
+
+    # -- the piBO term ------------------------------------------------------------------------
+    def has_beliefs(self, names: list[str]) -> bool:
+        return any(n in self.weights for n in names) or bool(self.accepted)
+
+    def prior_term(self, samples: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(weighted log prior, unweighted log prior) per candidate."""
+        n = len(next(iter(samples.values())))
+        weighted, raw = np.zeros(n), np.zeros(n)
+        for name, x in samples.items():
+            prior = self.state.priors.get(name)
+            spec = self.spec(name)
+            if prior is None or spec is None or name not in self.weights:
+                continue
+            lp = prior.log_pdf(spec, x)
+            raw += lp
+            weighted += self.weights[name] * lp
+        for config, w in self.accepted:
+            lp = self._accepted_log_pdf(config, samples)
+            raw += lp
+            weighted += w * lp
+        return weighted, raw
+
+    def _accepted_log_pdf(self, config: Mapping[str, Any],
+                          samples: Mapping[str, np.ndarray]) -> np.ndarray:
+        n = len(next(iter(samples.values())))
+        total = np.zeros(n)
+        for name, x in samples.items():
+            spec = self.spec(name)
+            if spec is None or name not in config or spec.kind == "constant":
+                continue
+            total += Prior.from_confidence(spec, config[name], "medium").log_pdf(spec, x)
+        return total
+
+    def prior_probability(self, name: str) -> float:
+        """Chance of drawing ``name`` from its prior when no model is choosing (piBO's fallback)."""
+        w = self.weights.get(name)
+        return 0.0 if w is None else min(1.0, w)
+
+
+def prior_weights(state: SteeringState, finished_versions: list[int], beta: float,
+                  names: set[str] | None = None) -> dict[str, float]:
+    """beta / t for every prior, t = 1 + finished trials that started at or after it was set."""
+    import bisect
+
+    ordered = sorted(finished_versions)
+    out: dict[str, float] = {}
+    for name, prior in state.priors.items():
+        if names is not None and name not in names:
+            continue
+        t = 1 + len(ordered) - bisect.bisect_left(ordered, prior.since)
+        out[name] = beta / t
+    return out
+
+
+def accepted_evidence(state: SteeringState, configs: Mapping[int, Mapping[str, Any]],
+                      finished_versions: list[int], beta: float
+                      ) -> list[tuple[Mapping[str, Any], float]]:
+    import bisect
+
+    ordered = sorted(finished_versions)
+    out = []
+    for number, since in state.accepted_since.items():
+        cfg = configs.get(number)
+        if cfg is None:
+            continue
+        t = 1 + len(ordered) - bisect.bisect_left(ordered, since)
+        out.append((cfg, beta / t))
+    return out

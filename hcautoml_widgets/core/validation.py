@@ -1,0 +1,186 @@
+"""Validation of steering edits against the base space and the current state.
+
+Every check raises ``ValueError`` naming the parameter (or trial) and the reason, before anything
+is appended to the log, so a refused edit changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from hcautoml_widgets.core.events import SteeringState
+from hcautoml_widgets.core.priors import CONFIDENCES
+from hcautoml_widgets.core.space import ParamSpec, SearchSpace
+
+
+def param(space: SearchSpace, name: Any) -> ParamSpec:
+    if not isinstance(name, str) or name not in space.params:
+        known = ", ".join(space.names)
+        raise ValueError(f"parameter {name!r}: not in the search space (known: {known})")
+    return space.params[name]
+
+
+def _number(spec: ParamSpec, what: str, value: Any) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if hasattr(value, "item"):
+            return _number(spec, what, value.item())
+        raise ValueError(
+            f"parameter '{spec.name}': {what} must be a number, got {type(value).__name__}"
+        )
+    if not math.isfinite(value):
+        raise ValueError(f"parameter '{spec.name}': {what} must be finite, got {value}")
+    if spec.kind == "int":
+        if float(value) != int(value):
+            raise ValueError(f"parameter '{spec.name}': {what} must be an integer, got {value}")
+        return int(value)
+    return float(value)
+
+
+def narrow(space: SearchSpace, state: SteeringState, name: Any, low: Any, high: Any) -> dict:
+    spec = param(space, name)
+    if not spec.is_numeric:
+        raise ValueError(
+            f"parameter '{spec.name}': narrow applies to numeric parameters; "
+            "use allow() for categorical ones"
+        )
+    lo, hi = _number(spec, "low", low), _number(spec, "high", high)
+    if spec.log and (lo <= 0 or hi <= 0):
+        raise ValueError(
+            f"parameter '{spec.name}': bounds must be positive on a log scale, got [{lo}, {hi}]"
+        )
+    if lo > hi:
+        raise ValueError(f"parameter '{spec.name}': low {lo} is greater than high {hi}")
+    if spec.kind == "float" and lo == hi:
+        raise ValueError(
+            f"parameter '{spec.name}': an empty range [{lo}, {hi}]; use pin() to fix a value"
+        )
+    assert spec.low is not None and spec.high is not None
+    if lo < spec.low or hi > spec.high:
+        raise ValueError(
+            f"parameter '{spec.name}': [{lo}, {hi}] lies outside the base range "
+            f"[{spec.low}, {spec.high}]"
+        )
+    if spec.step is not None:
+        # A range with no grid point inside would leave nothing to sample.
+        first = spec.low + math.ceil((lo - spec.low) / spec.step - 1e-9) * spec.step
+        if first > hi + 1e-12:
+            raise ValueError(
+                f"parameter '{spec.name}': [{lo}, {hi}] holds no value of step {spec.step}"
+            )
+    pinned = state.pins.get(spec.name)
+    if pinned is not None and not lo <= pinned <= hi:
+        raise ValueError(
+            f"parameter '{spec.name}': pinned at {pinned}, outside [{lo}, {hi}]; unpin it first"
+        )
+    return {"name": spec.name, "low": lo, "high": hi}
+
+
+def allow(space: SearchSpace, state: SteeringState, name: Any, choices: Any) -> dict:
+    spec = param(space, name)
+    if spec.kind != "categorical":
+        raise ValueError(
+            f"parameter '{spec.name}': allow applies to categorical parameters; "
+            "use narrow() for numeric ones"
+        )
+    if isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence | set | frozenset):
+        raise ValueError(
+            f"parameter '{spec.name}': choices must be a list, got {type(choices).__name__}"
+        )
+    picked = list(choices)
+    if not picked:
+        raise ValueError(f"parameter '{spec.name}': the set of allowed choices is empty")
+    assert spec.choices is not None
+    for c in picked:
+        if c not in spec.choices:
+            raise ValueError(
+                f"parameter '{spec.name}': {c!r} is not one of {list(spec.choices)}"
+            )
+    # Keep the base order so the same set always reads the same.
+    ordered = [c for c in spec.choices if c in picked]
+    pinned = state.pins.get(spec.name, _MISSING)
+    if pinned is not _MISSING and pinned not in ordered:
+        raise ValueError(
+            f"parameter '{spec.name}': pinned at {pinned!r}, which is not allowed; unpin it first"
+        )
+    return {"name": spec.name, "choices": ordered}
+
+
+_MISSING = object()
+
+
+def in_current(space: SearchSpace, state: SteeringState, spec: ParamSpec, value: Any,
+               what: str) -> Any:
+    """Check a value against the base space and the current range or allowed choices."""
+    if spec.kind == "constant":
+        raise ValueError(f"parameter '{spec.name}': a constant cannot take a {what}")
+    if spec.is_numeric:
+        v = _number(spec, what, value)
+        v = space.check_value(spec.name, v)
+        lo, hi = state.ranges[spec.name]
+        if not lo <= v <= hi:
+            raise ValueError(
+                f"parameter '{spec.name}': {what} {v} is outside the current range [{lo}, {hi}]"
+            )
+        return v
+    v = space.check_value(spec.name, value)
+    if v not in state.allowed[spec.name]:
+        raise ValueError(
+            f"parameter '{spec.name}': {what} {v!r} is not among the allowed choices "
+            f"{list(state.allowed[spec.name])}"
+        )
+    return v
+
+
+def pin(space: SearchSpace, state: SteeringState, name: Any, value: Any) -> dict:
+    spec = param(space, name)
+    return {"name": spec.name, "value": in_current(space, state, spec, value, "pin")}
+
+
+def unpin(space: SearchSpace, state: SteeringState, name: Any) -> dict:
+    spec = param(space, name)
+    if spec.name not in state.pins:
+        raise ValueError(f"parameter '{spec.name}': not pinned")
+    return {"name": spec.name}
+
+
+def prior(space: SearchSpace, state: SteeringState, name: Any, value: Any,
+          confidence: Any) -> dict:
+    spec = param(space, name)
+    if confidence not in CONFIDENCES:
+        raise ValueError(
+            f"parameter '{spec.name}': confidence must be one of {list(CONFIDENCES)}, "
+            f"got {confidence!r}"
+        )
+    v = in_current(space, state, spec, value, "prior")
+    return {"name": spec.name, "value": v, "confidence": confidence}
+
+
+def clear_prior(space: SearchSpace, state: SteeringState, name: Any) -> dict:
+    spec = param(space, name)
+    if spec.name not in state.priors:
+        raise ValueError(f"parameter '{spec.name}': has no prior to clear")
+    return {"name": spec.name}
+
+
+def reset(space: SearchSpace, state: SteeringState, name: Any) -> dict:
+    spec = param(space, name)
+    if spec.kind == "constant":
+        raise ValueError(f"parameter '{spec.name}': a constant has no range to reset")
+    return {"name": spec.name}
+
+
+def trial(number: Any, exists: Callable[[int], bool] | None) -> int:
+    if isinstance(number, bool) or not isinstance(number, int):
+        if hasattr(number, "item") and not isinstance(number, bool):
+            return trial(number.item(), exists)
+        raise ValueError(f"trial {number!r}: a trial number must be an integer")
+    if number < 0 or exists is None or not exists(number):
+        raise ValueError(f"trial {number}: no such trial")
+    return number
+
+
+def review_target(state: SteeringState, number: int) -> None:
+    if number not in state.reviews:
+        raise ValueError(f"trial {number}: has no review to take back")
