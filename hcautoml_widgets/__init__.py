@@ -1,8 +1,24 @@
 """hcautoml-widgets: watch and steer a running hyperparameter search from JupyterLab."""
 
+from typing import Any
+
+from hcautoml_widgets.core.feed import EventFeed
+from hcautoml_widgets.core.run import Run, RunStateWarning
 from hcautoml_widgets.core.sampler import SteeredSampler
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
 
-__all__ = ["SearchSpace", "SteeredSampler", "Steering"]
+_WIDGETS = ("Dashboard", "ControlBar", "CostCurve", "SpaceEditor", "TrialTable")
+
+__all__ = ["EventFeed", "Run", "RunStateWarning", "SearchSpace", "Steering", "SteeredSampler",
+           *_WIDGETS]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The widgets pull in ipywidgets and bqplot; headless users (workers, CLI) never pay for that.
+    if name in _WIDGETS:
+        from hcautoml_widgets import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'hcautoml_widgets' has no attribute {name!r}")

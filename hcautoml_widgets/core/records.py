@@ -1,0 +1,147 @@
+"""Trial rows: one JSON-able dict a trial, with provenance and review, and the best of them."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+from optuna.trial import FrozenTrial, TrialState
+
+from hcautoml_widgets.core.sampler import ATTR_ENQUEUED, ATTR_ORIGIN, ATTR_SCORE, ATTR_VERSION
+
+ATTR_ERROR = "hcw:error"
+_STATES = {
+    TrialState.RUNNING: "running",
+    TrialState.WAITING: "running",
+    TrialState.COMPLETE: "complete",
+    TrialState.FAIL: "failed",
+    TrialState.PRUNED: "pruned",
+}
+
+
+def row_from_trial(trial: FrozenTrial, review: str | None = None) -> dict[str, Any]:
+    """A row from a stored trial (used after a reload, and for trials run elsewhere)."""
+    attrs = trial.system_attrs
+    start = trial.datetime_start.timestamp() if trial.datetime_start else None
+    end = trial.datetime_complete.timestamp() if trial.datetime_complete else None
+    value = trial.value if trial.state == TrialState.COMPLETE else None
+    return {
+        "number": trial.number,
+        "state": _STATES[trial.state],
+        "value": value,
+        "params": dict(trial.params),
+        "origin": attrs.get(ATTR_ORIGIN, "startup"),
+        "version": int(attrs.get(ATTR_VERSION, 0)),
+        "review": review,
+        "start": start,
+        "end": end,
+        "duration": (end - start) if start is not None and end is not None else None,
+        "error": attrs.get(ATTR_ERROR),
+        "score": attrs.get(ATTR_SCORE),
+        "enqueued": attrs.get(ATTR_ENQUEUED),
+    }
+
+
+class Records:
+    """Rows by trial number, kept current by the run; thread-safe; tracks the best row."""
+
+    def __init__(self, direction: str) -> None:
+        self._rows: dict[int, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._sign = 1.0 if direction == "minimize" else -1.0
+        self._best: int | None = None
+
+    def put(self, row: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._rows[row["number"]] = row
+            if self._better(row, self._best):
+                self._best = row["number"]
+            return dict(row)
+
+    def set_reviews(self, reviews: Mapping[int, str]) -> list[dict[str, Any]]:
+        """Apply the steering state's reviews; return the rows that changed."""
+        changed = []
+        with self._lock:
+            for number, row in self._rows.items():
+                review = reviews.get(number)
+                if row["review"] != review:
+                    row["review"] = review
+                    changed.append(dict(row))
+            if changed:
+                self._best = None
+                for row in self._rows.values():
+                    if self._better(row, self._best):
+                        self._best = row["number"]
+        return changed
+
+    def _better(self, row: Mapping[str, Any], than: int | None) -> bool:
+        if row["state"] != "complete" or row["review"] == "rejected" or row["value"] is None:
+            return False
+        if than is None:
+            return True
+        other = self._rows[than]["value"]
+        return bool(self._sign * row["value"] < self._sign * other)
+
+    def __contains__(self, number: object) -> bool:
+        return number in self._rows
+
+    def get(self, number: int) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._rows[number])
+
+    def all(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(self._rows[n]) for n in sorted(self._rows)]
+
+    @property
+    def best(self) -> dict[str, Any] | None:
+        with self._lock:
+            return dict(self._rows[self._best]) if self._best is not None else None
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            out = {"total": len(self._rows), "running": 0, "complete": 0, "failed": 0,
+                   "pruned": 0}
+            for row in self._rows.values():
+                out[row["state"]] += 1
+            return out
+
+
+def to_dataframe(rows: list[dict[str, Any]], names: list[str]) -> pd.DataFrame:
+    """One row a trial: state, value, provenance, review, then ``params_<name>`` columns."""
+    flat = []
+    for r in rows:
+        d = {k: v for k, v in r.items() if k not in ("params", "score")}
+        for name in names:
+            d[f"params_{name}"] = r["params"].get(name)
+        score = r.get("score") or {}
+        for part in ("log_l", "log_g", "log_prior", "prior_term", "acquisition", "prior_weight"):
+            d[f"score_{part}"] = score.get(part)
+        flat.append(d)
+    columns = ["number", "state", "value", "origin", "version", "review", "enqueued", "start",
+               "end", "duration", "error"]
+    columns += [f"params_{n}" for n in names]
+    columns += [f"score_{p}" for p in ("log_l", "log_g", "log_prior", "prior_term",
+                                       "acquisition", "prior_weight")]
+    return pd.DataFrame(flat, columns=columns)
+
+
+def plain_value(value: Any) -> tuple[float | None, str | None]:
+    """An objective's return value as a float, or why it is not one."""
+    if value is None:
+        return None, "objective returned None"
+    if isinstance(value, bool):
+        return None, "objective returned a bool, not a number"
+    if hasattr(value, "item") and getattr(value, "size", 1) == 1:
+        value = value.item()
+    if not isinstance(value, (int, float)):
+        return None, f"objective returned {type(value).__name__}, not a number"
+    v = float(value)
+    if math.isnan(v):
+        return None, "objective returned NaN"
+    if math.isinf(v):
+        return None, f"objective returned {v}"
+    return v, None
