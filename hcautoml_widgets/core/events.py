@@ -111,7 +111,7 @@ class SteeringState:
 def apply(state: SteeringState, ev: SteeringEvent, space: SearchSpace) -> SteeringState:
     """The state after one (already validated) event. ``undo`` is handled by :func:`fold`."""
     p = dict(ev.payload)
-    name = p.get("name")
+    name = str(p.get("name"))
     new = replace(state, version=ev.seq)
     if ev.kind == "narrow":
         return replace(new, ranges=_frozen({**state.ranges, name: (p["low"], p["high"])}))

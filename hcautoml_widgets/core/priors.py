@@ -75,7 +75,10 @@ class Prior:
 
     @classmethod
     def beta(cls, spec: ParamSpec, alpha: float, beta: float) -> Prior:
-        mode = (alpha - 1) / (alpha + beta - 2) if alpha > 1 and beta > 1 else alpha / (alpha + beta)
+        if alpha > 1 and beta > 1:
+            mode = (alpha - 1) / (alpha + beta - 2)
+        else:
+            mode = alpha / (alpha + beta)
         return cls("beta", spec.from_unit(mode), None, alpha=alpha, beta_=beta, source="space")
 
     @classmethod

@@ -82,7 +82,8 @@ class Run:
         self.sampler = SteeredSampler(self.steering, sampler, seed=seed)
         self._storage = store.open_storage(storage)
         self.study = optuna.create_study(storage=self._storage, sampler=self.sampler,
-                                         study_name=study_name, direction=direction,
+                                         study_name=study_name,
+                                         direction=optuna.study.StudyDirection[direction.upper()],
                                          pruner=pruner, load_if_exists=True)
         self._study_id = self.study._study_id
         if _steering is None:
@@ -295,9 +296,8 @@ class Run:
             with self._cond:
                 me = threading.current_thread()
                 self._threads = [t for t in self._threads if t is not me]
-                if not self._threads:
-                    if self._status != "failed":
-                        self._set_status("finished")
+                if not self._threads and self._status != "failed":
+                    self._set_status("finished")
                 self._cond.notify_all()
 
     def _one_trial(self) -> None:

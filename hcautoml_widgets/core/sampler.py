@@ -97,7 +97,7 @@ class SteeredSampler(BaseSampler):
         self._rng = np.random.RandomState(seed)
         self._contexts: dict[int, TrialContext] = {}
         self._lock = threading.Lock()
-        if tpe_hooks.is_tpe(self.base_sampler):
+        if isinstance(self.base_sampler, TPESampler):
             tpe_hooks.install(self.base_sampler)
 
     @property

@@ -1,8 +1,9 @@
 """Search spaces: one description read from ConfigSpace or Optuna, and written back to either.
 
-The rest of the package talks to :class:`SearchSpace` only, so the two libraries' quirks stay here:
-ConfigSpace returns numpy scalars and keeps priors as distributions; Optuna keeps ``step`` and has no
-conditions. Anything that cannot be converted without loss raises a ``ValueError`` naming it.
+The rest of the package talks to :class:`SearchSpace` only, so the two libraries' quirks stay
+here: ConfigSpace returns numpy scalars and keeps priors as distributions; Optuna keeps ``step``
+and has no conditions. Anything that cannot be converted without loss raises a ``ValueError``
+naming it.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class ParamSpec:
             x = float(self.low) + round((x - float(self.low)) / self.step) * self.step
             x = min(x, float(self.high))
         if self.kind == "int":
-            return int(round(x))
+            return round(x)
         return float(x)
 
     def to_dict(self) -> dict[str, Any]:
@@ -101,9 +102,7 @@ def _plain(value: Any) -> Any:
 
 
 def _condition_of(space: CS.ConfigurationSpace, name: str) -> tuple[str, tuple[Any, ...]] | None:
-    conds = [c for c in space.conditions if getattr(c, "child", None) is not None]
     mine = [c for c in space.conditions if _child_name(c) == name]
-    del conds
     if not mine:
         return None
     if len(mine) > 1:
@@ -343,7 +342,7 @@ class SearchSpace:
 
     @staticmethod
     def _hyperparameter(p: ParamSpec) -> Any:
-        meta = {"step": p.step} if p.step is not None else None
+        meta: dict[Any, Any] | None = {"step": p.step} if p.step is not None else None
         if p.kind == "constant":
             assert p.choices is not None
             return CS.Constant(p.name, p.choices[0], meta=meta)

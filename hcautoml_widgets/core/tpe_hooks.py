@@ -18,7 +18,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import numpy as np
 from optuna.samplers import TPESampler
@@ -158,5 +157,4 @@ def install(sampler: TPESampler) -> None:
     sampler._hcw_steered = True  # type: ignore[attr-defined]
 
 
-def is_tpe(sampler: Any) -> bool:
-    return isinstance(sampler, TPESampler)
+

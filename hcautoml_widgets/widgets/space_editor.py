@@ -1,0 +1,76 @@
+"""SpaceEditor: one row per hyperparameter; every edit goes through ``run.steering``.
+
+The browser keeps every sampled value to draw its histograms; the kernel sends each trial's
+parameters once (when it is first seen), so bytes per trial stay constant. The steering state is
+sent again only when a steering event arrived, stripped of the parts this view does not draw
+(reviews and the queue), which grow with the run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, paged
+from hcautoml_widgets.widgets._protocol import num, sample
+
+
+def editor_state(state: dict[str, Any]) -> dict[str, Any]:
+    """The part of ``steering.state_dict()`` the editor draws, made JSON-safe."""
+    priors = {k: {"value": num(v.get("value")), "confidence": v.get("confidence")}
+              for k, v in state.get("priors", {}).items()}
+    return {
+        "version": state.get("version", 0),
+        "ranges": {k: [num(a), num(b)] for k, (a, b) in state.get("ranges", {}).items()},
+        "allowed": {k: [num(c) for c in v] for k, v in state.get("allowed", {}).items()},
+        "pins": {k: num(v) for k, v in state.get("pins", {}).items()},
+        "priors": priors,
+    }
+
+
+class SpaceEditor(FeedWidget):
+    """Ranges, priors, pins and choices of a run's search space, editable while it runs."""
+
+    _esm = bundle("space_editor")
+
+    def __init__(self, run: Any, **kwargs: Any) -> None:
+        self._names: list[str] = list(run.space.names)
+        self._seen: set[int] = set()
+        self._version = -1
+        super().__init__(run, **kwargs)
+
+    def _state(self) -> dict[str, Any]:
+        return editor_state(self.run.steering.state_dict())
+
+    def snapshot(self) -> list[Message]:
+        records = [r for r in self.run.records() if r.get("params")]
+        self._seen = {r["number"] for r in records}
+        state = self._state()
+        self._version = state["version"]
+        space = self.run.space.to_dict()
+        for p in space["params"]:
+            for key in ("low", "high", "default"):
+                p[key] = num(p.get(key))
+            if p.get("choices") is not None:
+                p["choices"] = [num(c) for c in p["choices"]]
+        first = {"type": "snapshot", "names": self._names, "space": space, "state": state}
+        return paged(first, "samples", [sample(r, self._names) for r in records])
+
+    def delta(self, batch: list[dict[str, Any]]) -> Message | None:
+        msg: Message = {"type": "delta"}
+        samples = []
+        for ev in batch:
+            if ev.get("type") != "trial":
+                continue
+            rec = ev["record"]
+            if rec["number"] in self._seen or not rec.get("params"):
+                continue
+            self._seen.add(rec["number"])
+            samples.append(sample(rec, self._names))
+        if samples:
+            msg["samples"] = samples
+        if any(ev.get("type") == "steering" for ev in batch):
+            state = self._state()
+            if state["version"] != self._version:
+                self._version = state["version"]
+                msg["state"] = state
+        return msg if len(msg) > 1 else None
