@@ -21,6 +21,10 @@ CONFIDENCES = ("low", "medium", "high")
 UNIT_SIGMA = {"low": 0.25, "medium": 0.1, "high": 0.04}
 # How many times more likely the favoured choice of a categorical prior is than each other one.
 CATEGORICAL_ODDS = {"low": 2.0, "medium": 4.0, "high": 12.0}
+# A numeric prior is mixed with this much of a uniform density, so its log never falls below
+# log(FLOOR): a wrong belief costs a bounded penalty that the fading exponent soon outweighs,
+# instead of vetoing the region where the optimum really is.
+FLOOR = 0.1
 
 
 @dataclass(frozen=True)
@@ -103,10 +107,13 @@ class Prior:
         u = self._to_unit(spec, x)
         if self.kind == "normal":
             assert self.mu is not None and self.sigma is not None
-            return -0.5 * ((u - self.mu) / self.sigma) ** 2 - math.log(self.sigma)
-        assert self.alpha is not None and self.beta_ is not None
-        uc = np.clip(u, 1e-9, 1 - 1e-9)
-        return np.asarray(stats.beta.logpdf(uc, self.alpha, self.beta_))
+            density = np.exp(-0.5 * ((u - self.mu) / self.sigma) ** 2) / (
+                self.sigma * math.sqrt(2 * math.pi))
+        else:
+            assert self.alpha is not None and self.beta_ is not None
+            uc = np.clip(u, 1e-9, 1 - 1e-9)
+            density = np.asarray(stats.beta.pdf(uc, self.alpha, self.beta_))
+        return np.log((1 - FLOOR) * density + FLOOR)
 
     def sample_unit(self, rng: np.random.RandomState, n: int, lo: float, hi: float) -> np.ndarray:
         """Draw unit-scale values from the prior truncated to [lo, hi]."""

@@ -178,7 +178,7 @@ class SteeredSampler(BaseSampler):
     def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
                            param_distribution: BaseDistribution) -> Any:
         ctx = self._context(study, trial)
-        spec = ctx.spec(param_name)
+        spec = ctx.spec(param_name) if ctx.steered({param_name: param_distribution}) else None
         if ctx.enqueued is not None and param_name in ctx.enqueued[1]:
             ctx.origins[param_name] = "enqueued"
             return ctx.enqueued[1][param_name]
@@ -215,7 +215,7 @@ class SteeredSampler(BaseSampler):
     def _steer(self, ctx: TrialContext, name: str, dist: BaseDistribution, value: Any,
                origin: str) -> tuple[Any, str]:
         """Apply the fallback prior draw and repair a proposal that breaks a constraint."""
-        spec = ctx.spec(name)
+        spec = ctx.spec(name) if ctx.steered({name: dist}) else None
         if spec is None:
             return value, origin
         if name in ctx.state.pins:

@@ -43,9 +43,9 @@ def current() -> TrialContext | None:
     return getattr(_active, "ctx", None)
 
 
-def _augment(ctx: TrialContext, samples: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    names = list(samples)
-    n = len(samples[names[0]])
+def _augment(ctx: TrialContext, samples: dict[str, np.ndarray],
+             names: list[str]) -> dict[str, np.ndarray]:
+    n = len(next(iter(samples.values())))
     feasible = np.ones(n, dtype=bool)
     for name in names:
         feasible &= ctx.feasible(name, samples[name])
@@ -85,7 +85,7 @@ def _augment(ctx: TrialContext, samples: dict[str, np.ndarray]) -> dict[str, np.
         source += ["prior"] * n
         for config, _w in ctx.accepted:
             near = {k: v[base_rows[: max(1, n // 4)]].copy() for k, v in samples.items()}
-            m = len(near[names[0]])
+            m = len(next(iter(near.values())))
             for name in names:
                 spec = ctx.spec(name)
                 if spec is None or name not in config or name in ctx.state.pins:
@@ -98,7 +98,7 @@ def _augment(ctx: TrialContext, samples: dict[str, np.ndarray]) -> dict[str, np.
             parts.append(near)
             source += ["prior"] * m
 
-    out = {k: np.concatenate([p[k] for p in parts]) for k in names}
+    out = {k: np.concatenate([p[k] for p in parts]) for k in samples}
     ctx.candidate_sources = source
     return out
 
@@ -110,7 +110,8 @@ def _estimator_class(base: type[_ParzenEstimator]) -> type[_ParzenEstimator]:
             ctx = current()
             if ctx is None or not samples:
                 return samples
-            return _augment(ctx, samples)
+            names = ctx.steered(self._search_space)
+            return _augment(ctx, samples, names) if names else samples
 
     SteeredParzenEstimator.__name__ = f"Steered{base.__name__}"
     return SteeredParzenEstimator
@@ -124,11 +125,14 @@ def _acquisition(samples: dict[str, np.ndarray], mpe_below: _ParzenEstimator,
     ctx = current()
     if ctx is None:
         return acq
-    weighted, raw = ctx.prior_term(samples)
+    names = ctx.steered(mpe_below._search_space)
+    if not names:
+        return acq
+    weighted, raw = ctx.prior_term(samples, names)
     total = acq + weighted
     feasible = np.ones(len(total), dtype=bool)
-    for name, x in samples.items():
-        feasible &= ctx.feasible(name, x)
+    for name in names:
+        feasible &= ctx.feasible(name, samples[name])
     if feasible.any():
         total = np.where(feasible, total, -np.inf)
     i = int(np.argmax(total))

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from optuna.distributions import BaseDistribution
+
 from hcautoml_widgets.core.events import SteeringState
 from hcautoml_widgets.core.priors import Prior
 from hcautoml_widgets.core.space import ParamSpec, SearchSpace
@@ -39,6 +41,12 @@ class TrialContext:
     # -- constraints --------------------------------------------------------------------------
     def spec(self, name: str) -> ParamSpec | None:
         return self.space.params.get(name)
+
+    def steered(self, search_space: Mapping[str, BaseDistribution]) -> list[str]:
+        """The names in ``search_space`` that are ours: same name *and* same distribution as the
+        base space (an objective may suggest other parameters; those pass through untouched)."""
+        dists = self.space.distributions
+        return [n for n, d in search_space.items() if n in dists and dists[n] == d]
 
     def feasible(self, name: str, internal: np.ndarray) -> np.ndarray:
         """Which internal values of ``name`` obey the snapshot's range, choices and pin."""
@@ -119,10 +127,12 @@ class TrialContext:
     def has_beliefs(self, names: list[str]) -> bool:
         return any(n in self.weights for n in names) or bool(self.accepted)
 
-    def prior_term(self, samples: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """(weighted log prior, unweighted log prior) per candidate."""
+    def prior_term(self, samples: Mapping[str, np.ndarray],
+                   names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(weighted log prior, unweighted log prior) per candidate, over steered ``names``."""
         n = len(next(iter(samples.values())))
         weighted, raw = np.zeros(n), np.zeros(n)
+        samples = {k: samples[k] for k in names}
         for name, x in samples.items():
             prior = self.state.priors.get(name)
             spec = self.spec(name)
@@ -131,7 +141,7 @@ class TrialContext:
             lp = prior.log_pdf(spec, x)
             raw += lp
             weighted += self.weights[name] * lp
-        for config, w in self.accepted:
+        for config, w in self.accepted if samples else ():
             lp = self._accepted_log_pdf(config, samples)
             raw += lp
             weighted += w * lp

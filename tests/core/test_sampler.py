@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import optuna
+import pytest
+from ConfigSpace import ConfigurationSpace, Float
+from optuna.samplers import CmaEsSampler, QMCSampler, RandomSampler, TPESampler
+
+from hcautoml_widgets.core.sampler import (
+    ATTR_ORIGIN,
+    ATTR_ORIGINS,
+    ATTR_SCORE,
+    ATTR_VERSION,
+    SteeredSampler,
+)
+from hcautoml_widgets.core.space import SearchSpace
+from hcautoml_widgets.core.steering import Steering
+
+from core_helpers import run_trials, toy_objective
+
+BASES = {
+    "tpe": lambda: TPESampler(seed=1, multivariate=True, n_startup_trials=5),
+    "tpe-independent": lambda: TPESampler(seed=1, multivariate=False, n_startup_trials=5),
+    "random": lambda: RandomSampler(seed=1),
+    "qmc": lambda: QMCSampler(seed=1, warn_independent_sampling=False),
+    "cmaes": lambda: CmaEsSampler(seed=1, n_startup_trials=5, warn_independent_sampling=False),
+}
+
+
+def make(space_cs: ConfigurationSpace, base: str) -> tuple[SearchSpace, Steering, optuna.Study]:
+    space = SearchSpace.from_any(space_cs)
+    steering = Steering(space)
+    study = optuna.create_study(sampler=SteeredSampler(steering, BASES[base](), seed=1))
+    steering.bind_trials(lambda n: 0 <= n < len(study.trials))
+    return space, steering, study
+
+
+def violations(trial: optuna.trial.FrozenTrial, steering: Steering) -> list[str]:
+    state = steering.state
+    bad = []
+    for name, value in trial.params.items():
+        if name in state.pins and value != state.pins[name]:
+            bad.append(f"{name}={value} not pinned {state.pins[name]}")
+        if name in state.ranges:
+            lo, hi = state.ranges[name]
+            if not lo <= value <= hi:
+                bad.append(f"{name}={value} outside [{lo}, {hi}]")
+        if name in state.allowed and value not in state.allowed[name]:
+            bad.append(f"{name}={value!r} not allowed")
+    return bad
+
+
+@pytest.mark.parametrize("base", list(BASES))
+def test_constraints_hold_after_an_edit(rich_space: ConfigurationSpace, base: str) -> None:
+    space, steering, study = make(rich_space, base)
+    run_trials(study, space, 12, toy_objective)
+    steering.narrow("lr", 0.01, 0.05)
+    steering.narrow("width", 100, 120)
+    steering.allow("kind", ["a", "c"])
+    steering.pin("depth", 7)
+    steering.narrow("alpha", 0.2, 0.3)  # conditional: only active when kind == "a"
+    steering.narrow("mom", 0.1, 0.2)  # far from its space prior at 0.9
+    after = run_trials(study, space, 25, toy_objective)
+    for t in after:
+        assert violations(t, steering) == [], (t.number, t.params)
+        assert t.system_attrs[ATTR_VERSION] == steering.version
+    assert any("alpha" in t.params for t in after)
+
+
+def test_trials_keep_base_distributions(rich_space: ConfigurationSpace) -> None:
+    space, steering, study = make(rich_space, "tpe")
+    steering.narrow("x", 0.0, 1.0)
+    t = run_trials(study, space, 3, toy_objective)[-1]
+    assert t.distributions["x"] == space.distributions["x"]
+
+
+def test_rejected_trials_are_hidden_from_the_base_sampler() -> None:
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 1.0))})
+    space = SearchSpace.from_any(cs)
+    steering = Steering(space)
+    seen: list[set[int]] = []
+
+    class Spy(RandomSampler):
+        def sample_independent(self, study, trial, name, dist):  # type: ignore[no-untyped-def]
+            seen.append({t.number for t in study.get_trials(deepcopy=False)})
+            return super().sample_independent(study, trial, name, dist)
+
+    study = optuna.create_study(sampler=SteeredSampler(steering, Spy(seed=0)))
+    steering.bind_trials(lambda n: 0 <= n < len(study.trials))
+    run_trials(study, space, 3, lambda c: c["x"])
+    steering.reject(1)
+    run_trials(study, space, 1, lambda c: c["x"])
+    assert 1 not in seen[-1] and {0, 2} <= seen[-1]
+    steering.unreview(1)
+    run_trials(study, space, 1, lambda c: c["x"])
+    assert 1 in seen[-1]
+
+
+def test_past_trials_outside_a_narrowed_range_still_inform_tpe() -> None:
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 1.0)), "y": Float("y", (0.0, 1.0))})
+    space, steering, study = SearchSpace.from_any(cs), None, None
+    steering = Steering(space)
+    tpe = TPESampler(seed=0, n_startup_trials=5, multivariate=True)
+    study = optuna.create_study(sampler=SteeredSampler(steering, tpe))
+    run_trials(study, space, 10, lambda c: c["x"] + c["y"])
+    steering.narrow("x", 0.5, 1.0)
+    captured: list[int] = []
+    original = tpe._build_parzen_estimator
+
+    def spy(study, search_space, trials, handle_below):  # type: ignore[no-untyped-def]
+        captured.append(len(trials))
+        return original(study, search_space, trials, handle_below)
+
+    tpe._build_parzen_estimator = spy  # type: ignore[method-assign]
+    run_trials(study, space, 1, lambda c: c["x"] + c["y"])
+    assert sum(captured[:2]) == 10  # below + above hold every past trial
+
+
+def test_enqueued_configs_run_next_in_order(rich_space: ConfigurationSpace) -> None:
+    space, steering, study = make(rich_space, "tpe")
+    run_trials(study, space, 6, toy_objective)
+    base = {"lr": 0.05, "x": 1.0, "mom": 0.9, "frac": 0.2, "width": 64, "kind": "b", "k": 3,
+            "loss": "l2", "tag": "v1"}
+    steering.enqueue({**base, "depth": 11})
+    steering.enqueue({**base, "depth": 12})
+    a, b, c = run_trials(study, space, 3, toy_objective)
+    assert a.params == {**base, "depth": 11} and b.params["depth"] == 12
+    assert a.system_attrs[ATTR_ORIGIN] == "enqueued" and b.system_attrs["hcw:enqueued"] == 2
+    assert c.system_attrs[ATTR_ORIGIN] != "enqueued"
+
+
+def test_provenance_origins_and_score(rich_space: ConfigurationSpace) -> None:
+    space, steering, study = make(rich_space, "tpe")
+    first = run_trials(study, space, 5, toy_objective)
+    assert {t.system_attrs[ATTR_ORIGIN] for t in first} <= {"startup", "prior"}
+    later = run_trials(study, space, 5, toy_objective)
+    model = [t for t in later if t.system_attrs[ATTR_ORIGIN] in ("model", "prior")]
+    assert model, [t.system_attrs[ATTR_ORIGIN] for t in later]
+    score = model[-1].system_attrs[ATTR_SCORE]
+    assert {"log_l", "log_g", "log_prior", "acquisition", "prior_weight"} <= set(score)
+    assert np.isfinite(score["acquisition"])
+    # Constants never reach a sampler: Optuna returns a single-valued distribution itself.
+    sampled = {n for n in model[-1].params if space.params[n].kind != "constant"}
+    assert set(model[-1].system_attrs[ATTR_ORIGINS]) == sampled
+    for name in sampled:
+        steering.pin(name, model[-1].params[name])
+    pinned = run_trials(study, space, 1, toy_objective)[0]
+    assert pinned.system_attrs[ATTR_ORIGIN] == "pinned"
+
+
+def _distance_to(trials: list[optuna.trial.FrozenTrial], target: float) -> float:
+    return float(np.median([abs(t.params["x"] - target) for t in trials]))
+
+
+@pytest.mark.parametrize("base", ["tpe", "random", "cmaes"])
+def test_a_prior_set_mid_run_pulls_the_search(base: str) -> None:
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0)), "y": Float("y", (0.0, 10.0))})
+    space = SearchSpace.from_any(cs)
+
+    def objective(c: dict[str, Any]) -> float:  # flat in x: only the prior can pull x
+        return abs(c["y"] - 5.0)
+
+    medians = []
+    for with_prior in (False, True):
+        steering = Steering(space)
+        study = optuna.create_study(sampler=SteeredSampler(steering, BASES[base](), seed=3))
+        run_trials(study, space, 10, objective)
+        if with_prior:
+            steering.prior("x", 8.5, "high")
+        medians.append(_distance_to(run_trials(study, space, 15, objective), 8.5))
+    assert medians[1] < medians[0] / 2, medians
+
+
+def test_prior_fades_with_evidence() -> None:
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0))})
+    space = SearchSpace.from_any(cs)
+    steering = Steering(space)
+    study = optuna.create_study(
+        sampler=SteeredSampler(steering, TPESampler(seed=0, n_startup_trials=5)))
+    steering.prior("x", 9.0, "high")  # misleading: the optimum is at 1
+    trials = run_trials(study, space, 60, lambda c: abs(c["x"] - 1.0))
+    weights = [t.system_attrs.get(ATTR_SCORE, {}).get("prior_weight") for t in trials[10:]]
+    assert weights[0] > weights[-1] > 0
+    assert min(abs(t.params["x"] - 1.0) for t in trials[-20:]) < 0.5  # it recovered
+
+
+def test_accepted_trials_pull_the_model_towards_them() -> None:
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0)), "y": Float("y", (0.0, 10.0))})
+    space = SearchSpace.from_any(cs)
+    results = []
+    for accept in (False, True):
+        steering = Steering(space)
+        study = optuna.create_study(
+            sampler=SteeredSampler(steering, TPESampler(seed=5, n_startup_trials=8)))
+        steering.bind_trials(lambda n: 0 <= n < len(study.trials))
+        first = run_trials(study, space, 8, lambda c: abs(c["y"] - 5.0))
+        target = max(first, key=lambda t: t.params["x"])
+        if accept:
+            steering.accept(target.number)
+        later = run_trials(study, space, 12, lambda c: abs(c["y"] - 5.0))
+        results.append(_distance_to(later, target.params["x"]))
+    assert results[1] < results[0], results
+
+
+def test_sampler_on_a_plain_study_without_space_passes_through() -> None:
+    study = optuna.create_study(sampler=SteeredSampler(seed=0))
+    study.optimize(lambda t: t.suggest_float("z", -1, 1) ** 2, n_trials=15)
+    assert len(study.trials) == 15

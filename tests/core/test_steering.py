@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from ConfigSpace import ConfigurationSpace
+
+from hcautoml_widgets.core.space import SearchSpace
+from hcautoml_widgets.core.steering import Steering
+
+
+@pytest.fixture
+def steering(rich_space: ConfigurationSpace) -> Steering:
+    return Steering(SearchSpace.from_any(rich_space), trial_exists=lambda n: 0 <= n < 10)
+
+
+def test_narrow_and_reset(steering: Steering) -> None:
+    ev = steering.narrow("lr", 0.01, 0.3)
+    assert ev.kind == "narrow" and ev.source == "code" and ev.seq == 1
+    assert steering.state.ranges["lr"] == (0.01, 0.3)
+    steering.reset("lr", source="widget")
+    assert steering.state.ranges["lr"] == (1e-4, 1.0)
+    assert steering.log[-1].source == "widget"
+    assert steering.version == 2
+
+
+def test_allow_and_reset(steering: Steering) -> None:
+    steering.allow("kind", ["c", "a"])
+    assert steering.state.allowed["kind"] == ("a", "c")  # base order
+    steering.reset("kind")
+    assert steering.state.allowed["kind"] == ("a", "b", "c")
+
+
+def test_pin_unpin(steering: Steering) -> None:
+    steering.pin("depth", 6)
+    assert steering.state.pins == {"depth": 6}
+    steering.unpin("depth")
+    assert steering.state.pins == {}
+
+
+def test_prior_and_clear(steering: Steering) -> None:
+    steering.prior("depth", 6, confidence="high")
+    prior = steering.state.priors["depth"]
+    assert prior.value == 6 and prior.confidence == "high" and prior.since == 1
+    steering.prior("kind", "b", "low")
+    assert steering.state.priors["kind"].weights is not None
+    steering.clear_prior("depth")
+    assert "depth" not in steering.state.priors
+    # Space priors can be cleared as well.
+    steering.clear_prior("mom")
+    assert "mom" not in steering.state.priors
+
+
+def test_reviews(steering: Steering) -> None:
+    steering.reject(3)
+    steering.accept(7)
+    assert steering.state.reviews == {3: "rejected", 7: "accepted"}
+    assert steering.state.accepted_since == {7: 2}
+    steering.unreview(3)
+    assert steering.state.reviews == {7: "accepted"}
+    steering.reject(7)
+    assert steering.state.reviews == {7: "rejected"} and steering.state.accepted_since == {}
+
+
+def test_enqueue_and_take(steering: Steering) -> None:
+    cfg = {"lr": 0.05, "x": 1.0, "mom": 0.9, "frac": 0.2, "depth": 8, "width": 64,
+           "kind": "a", "alpha": 0.3, "loss": "l1", "tag": "v1"}
+    steering.enqueue(cfg)
+    steering.enqueue({**cfg, "depth": 9})
+    assert [c["depth"] for _, c in steering.pending()] == [8, 9]
+    seq, got = steering.take_next(0) or (0, {})
+    assert got["depth"] == 8 and seq == 1
+    assert [c["depth"] for _, c in steering.pending()] == [9]
+    assert steering.state_dict()["queue"] == [{"id": 2, "config": {**cfg, "depth": 9}}]
+
+
+def test_undo_walks_back(steering: Steering) -> None:
+    steering.narrow("x", 0.0, 1.0)
+    steering.pin("depth", 4)
+    steering.undo()
+    assert steering.state.pins == {} and steering.state.ranges["x"] == (0.0, 1.0)
+    steering.undo()
+    assert steering.state.ranges["x"] == (-5.0, 10.0)
+    with pytest.raises(ValueError, match="no edit to undo"):
+        steering.undo()
+    assert [e.kind for e in steering.log] == ["narrow", "pin", "undo", "undo"]
+
+
+def test_undo_of_consumed_enqueue_is_refused(steering: Steering) -> None:
+    steering.enqueue({"lr": 0.05, "x": 1.0, "mom": 0.9, "frac": 0.2, "depth": 8, "width": 64,
+                      "kind": "b", "k": 2, "loss": "l1", "tag": "v1"})
+    steering.take_next(5)
+    with pytest.raises(ValueError, match="already ran as trial 5"):
+        steering.undo()
+
+
+def test_json_round_trip(steering: Steering) -> None:
+    steering.narrow("lr", 0.01, 0.3)
+    steering.prior("x", 2.0)
+    steering.reject(1)
+    steering.undo()
+    steering.allow("kind", ["a"])
+    again = Steering.from_json(steering.space, steering.to_json())
+    assert again.state == steering.state
+    assert [e.to_dict() for e in again.log] == json.loads(steering.to_json())
+
+
+def test_listeners_hear_every_append(steering: Steering) -> None:
+    heard: list[str] = []
+    off = steering.subscribe(lambda ev: heard.append(ev.kind))
+    steering.pin("depth", 3)
+    off()
+    steering.unpin("depth")
+    assert heard == ["pin"]
+
+
+INVALID: list[tuple[str, Callable[[Steering], Any], str]] = [
+    ("low > high", lambda s: s.narrow("x", 5, 1), "'x': low 5.0 is greater than high 1.0"),
+    ("outside base", lambda s: s.narrow("x", -10, 1), "'x': .* outside the base range"),
+    ("non-positive log bound", lambda s: s.narrow("lr", 0, 0.1), "'lr': bounds must be positive"),
+    ("unknown name", lambda s: s.narrow("nope", 0, 1), "'nope': not in the search space"),
+    ("wrong type", lambda s: s.narrow("x", "a", 1), "'x': low must be a number"),
+    ("int bound not int", lambda s: s.narrow("depth", 2.5, 8), "'depth': low must be an integer"),
+    ("NaN", lambda s: s.narrow("x", float("nan"), 1), "'x': low must be finite"),
+    ("infinity", lambda s: s.narrow("x", 0, float("inf")), "'x': high must be finite"),
+    ("narrow categorical", lambda s: s.narrow("kind", 0, 1), "'kind': narrow applies"),
+    ("empty allowed", lambda s: s.allow("kind", []), "'kind': the set of allowed choices is empty"),
+    ("unknown choice", lambda s: s.allow("kind", ["zz"]), "'kind': 'zz' is not one of"),
+    ("allow numeric", lambda s: s.allow("x", [1]), "'x': allow applies"),
+    ("pin outside base", lambda s: s.pin("depth", 99), "'depth': 99 is outside the base range"),
+    ("pin wrong type", lambda s: s.pin("depth", "six"), "'depth': pin must be a number"),
+    ("pin NaN", lambda s: s.pin("x", float("nan")), "'x': pin must be finite"),
+    ("pin a constant", lambda s: s.pin("tag", "v1"), "'tag': a constant cannot"),
+    ("unpin unpinned", lambda s: s.unpin("x"), "'x': not pinned"),
+    ("prior bad confidence", lambda s: s.prior("x", 1.0, "very"), "'x': confidence must be"),
+    ("prior unknown choice", lambda s: s.prior("kind", "q"), "'kind': 'q' is not one of"),
+    ("clear missing prior", lambda s: s.clear_prior("x"), "'x': has no prior"),
+    ("unknown trial", lambda s: s.reject(99), "trial 99: no such trial"),
+    ("trial not int", lambda s: s.accept("3"), "trial '3': a trial number must be an integer"),
+    ("unreview unreviewed", lambda s: s.unreview(2), "trial 2: has no review"),
+    ("enqueue missing key", lambda s: s.enqueue({"x": 1.0}), "missing from the configuration"),
+    ("enqueue extra key",
+     lambda s: s.enqueue({**_CFG, "zz": 1}), "'zz': not in the search space"),
+    ("enqueue inactive value",
+     lambda s: s.enqueue({**_CFG, "k": 2}), "'k': inactive under its condition"),
+    ("enqueue bad value",
+     lambda s: s.enqueue({**_CFG, "depth": 1}), "'depth': 1 is outside the base range"),
+    ("reset a constant", lambda s: s.reset("tag"), "'tag': a constant has no range"),
+    ("empty source", lambda s: s.pin("depth", 3, source=""), "source must be"),
+]
+_CFG = {"lr": 0.05, "x": 1.0, "mom": 0.9, "frac": 0.2, "depth": 8, "width": 64, "kind": "a",
+        "alpha": 0.3, "loss": "l1", "tag": "v1"}
+
+# Edits that are invalid only because of what came before them.
+INVALID_IN_STATE: list[tuple[str, Callable[[Steering], Any], Callable[[Steering], Any], str]] = [
+    ("pin outside current range", lambda s: s.narrow("x", 0, 1), lambda s: s.pin("x", 5.0),
+     "'x': pin 5.0 is outside the current range"),
+    ("prior outside current range", lambda s: s.narrow("x", 0, 1),
+     lambda s: s.prior("x", 5.0), "'x': prior 5.0 is outside the current range"),
+    ("prior on a disallowed choice", lambda s: s.allow("kind", ["a"]),
+     lambda s: s.prior("kind", "b"), "'kind': prior 'b' is not among the allowed"),
+    ("narrow past a pin", lambda s: s.pin("x", 5.0), lambda s: s.narrow("x", 0, 1),
+     "'x': pinned at 5.0, outside"),
+    ("disallow a pinned choice", lambda s: s.pin("kind", "b"), lambda s: s.allow("kind", ["a"]),
+     "'kind': pinned at 'b'"),
+]
+
+
+def _snapshot(s: Steering) -> tuple[int, str, dict]:
+    return s.version, s.to_json(), s.state_dict()
+
+
+@pytest.mark.parametrize("label, edit, needle", INVALID, ids=[i[0] for i in INVALID])
+def test_invalid_edit_changes_nothing(steering: Steering, label: str,
+                                      edit: Callable[[Steering], Any], needle: str) -> None:
+    steering.narrow("width", 16, 256)
+    before = _snapshot(steering)
+    with pytest.raises(ValueError, match=needle):
+        edit(steering)
+    assert _snapshot(steering) == before
+
+
+@pytest.mark.parametrize("label, setup, edit, needle", INVALID_IN_STATE,
+                         ids=[i[0] for i in INVALID_IN_STATE])
+def test_invalid_in_state_changes_nothing(steering: Steering, label: str, setup: Callable,
+                                          edit: Callable, needle: str) -> None:
+    setup(steering)
+    before = _snapshot(steering)
+    with pytest.raises(ValueError, match=needle):
+        edit(steering)
+    assert _snapshot(steering) == before
+
+
+def test_edits_from_many_threads_make_one_consistent_log(steering: Steering) -> None:
+    def worker(i: int) -> None:
+        for j in range(50):
+            steering.narrow("x", -5.0 + (i + j) % 5, 10.0)
+            steering.pin("depth", 2 + (i * j) % 14)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [e.seq for e in steering.log] == list(range(1, 401))
+    assert Steering(steering.space, steering.log).state == steering.state
