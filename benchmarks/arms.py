@@ -1,0 +1,159 @@
+"""The methods ("arms") of the prior study, each run as one seed of one problem.
+
+Every arm returns the same :class:`RunResult`: the objective values in trial order, the wall time,
+and the time spent inside the objective, so ``optimiser time = wall - objective`` is measured the
+same way for Optuna, hcautoml-widgets and SMAC.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import optuna
+
+from benchmarks.common import RunResult, TimedObjective, base_tpe
+from benchmarks.problems import Problem
+
+# Fraction of the budget after which the "late" arm states its prior.
+LATE_FRACTION = 0.3
+
+
+def _optuna_run(problem: Problem, arm: str, seed: int, budget: int,
+                sampler: optuna.samplers.BaseSampler,
+                enqueue: dict[str, Any] | None = None) -> RunResult:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    objective = TimedObjective(problem)
+    study = optuna.create_study(direction="minimize", sampler=sampler)
+    if enqueue is not None:
+        study.enqueue_trial(enqueue)
+
+    def optuna_objective(trial: optuna.Trial) -> float:
+        return objective(problem.suggest(trial))
+
+    t0 = time.perf_counter()
+    study.optimize(optuna_objective, n_trials=budget)
+    wall = time.perf_counter() - t0
+    values = [float(t.value) for t in study.trials if t.value is not None]
+    return RunResult(problem.name, arm, seed, budget, values, wall, objective.seconds)
+
+
+def run_random(problem: Problem, seed: int, budget: int) -> RunResult:
+    return _optuna_run(problem, "random", seed, budget, optuna.samplers.RandomSampler(seed=seed))
+
+
+def run_tpe(problem: Problem, seed: int, budget: int) -> RunResult:
+    return _optuna_run(problem, "tpe", seed, budget, base_tpe(seed))
+
+
+def run_tpe_enqueue_good(problem: Problem, seed: int, budget: int) -> RunResult:
+    return _optuna_run(problem, "tpe_enqueue_good", seed, budget, base_tpe(seed),
+                       enqueue=problem.good)
+
+
+def run_tpe_enqueue_misleading(problem: Problem, seed: int, budget: int) -> RunResult:
+    return _optuna_run(problem, "tpe_enqueue_misleading", seed, budget, base_tpe(seed),
+                       enqueue=problem.misleading)
+
+
+def run_smac_good(problem: Problem, seed: int, budget: int) -> RunResult:
+    from benchmarks.smac_arm import run_smac
+
+    return run_smac(problem, "smac_pibo_good", seed, budget, problem.good)
+
+
+def run_smac_misleading(problem: Problem, seed: int, budget: int) -> RunResult:
+    from benchmarks.smac_arm import run_smac
+
+    return run_smac(problem, "smac_pibo_misleading", seed, budget, problem.misleading)
+
+
+def run_steered_good(problem: Problem, seed: int, budget: int) -> RunResult:
+    from benchmarks.steered import run_steered
+
+    return run_steered(problem, "steered_good", seed, budget, problem.good, at_trial=0)
+
+
+def run_steered_misleading(problem: Problem, seed: int, budget: int) -> RunResult:
+    from benchmarks.steered import run_steered
+
+    return run_steered(problem, "steered_misleading", seed, budget, problem.misleading,
+                       at_trial=0)
+
+
+def run_steered_good_late(problem: Problem, seed: int, budget: int) -> RunResult:
+    from benchmarks.steered import run_steered
+
+    return run_steered(problem, "steered_good_at_30pct", seed, budget, problem.good,
+                       at_trial=round(LATE_FRACTION * budget))
+
+
+Arm = Callable[[Problem, int, int], RunResult]
+
+# Order = order of rows in the tables and of lines in the plot.
+ARMS: dict[str, Arm] = {
+    "random": run_random,
+    "tpe": run_tpe,
+    "tpe_enqueue_good": run_tpe_enqueue_good,
+    "tpe_enqueue_misleading": run_tpe_enqueue_misleading,
+    "steered_good": run_steered_good,
+    "steered_misleading": run_steered_misleading,
+    "steered_good_at_30pct": run_steered_good_late,
+    "smac_pibo_good": run_smac_good,
+    "smac_pibo_misleading": run_smac_misleading,
+}
+
+ARM_LABELS = {
+    "random": "random search",
+    "tpe": "plain TPE",
+    "tpe_enqueue_good": "TPE + good guess enqueued",
+    "tpe_enqueue_misleading": "TPE + misleading guess enqueued",
+    "steered_good": "steered TPE, good prior",
+    "steered_misleading": "steered TPE, misleading prior",
+    "steered_good_at_30pct": "steered TPE, good prior at 30%",
+    "smac_pibo_good": "SMAC3 piBO, good prior",
+    "smac_pibo_misleading": "SMAC3 piBO, misleading prior",
+}
+
+
+# Which code a family's results depend on: a cached run is reused only while these are unchanged.
+FAMILY_SOURCES = {
+    "optuna": ["benchmarks/problems.py", "benchmarks/common.py", "benchmarks/arms.py"],
+    "smac": ["benchmarks/problems.py", "benchmarks/common.py", "benchmarks/smac_arm.py"],
+    "steered": ["benchmarks/problems.py", "benchmarks/common.py", "benchmarks/steered.py",
+                "hcautoml_widgets/core/*.py"],
+}
+
+
+def family(arm: str) -> str:
+    if arm.startswith("smac"):
+        return "smac"
+    return "steered" if arm.startswith("steered") else "optuna"
+
+
+def fingerprint(arm: str) -> str:
+    """A short hash of the sources (and library version) a family's results depend on."""
+    import glob
+    import hashlib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    fam = family(arm)
+    h.update(version("smac" if fam == "smac" else "optuna").encode())
+    for pattern in FAMILY_SOURCES[fam]:
+        for path in sorted(glob.glob(str(root / pattern))):
+            h.update(Path(path).read_bytes())
+    return h.hexdigest()[:12]
+
+
+def run_arm(problem: Problem, arm: str, seed: int, budget: int) -> RunResult:
+    """Run one arm; a failure becomes a result with ``error`` set, so one bad run does not sink
+    the whole study."""
+    try:
+        return ARMS[arm](problem, seed, budget)
+    except Exception as exc:
+        return RunResult(problem.name, arm, seed, budget, [], 0.0, 0.0,
+                         error=f"{type(exc).__name__}: {exc}")
