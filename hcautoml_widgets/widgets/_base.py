@@ -59,7 +59,7 @@ def bundle(name: str) -> Path | str:
 Message = dict[str, Any]
 
 
-class FeedWidget(anywidget.AnyWidget):  # type: ignore[misc]
+class FeedWidget(anywidget.AnyWidget):
     """An anywidget view of a run, fed by ``run.feed``.
 
     Subclasses implement :meth:`snapshot` (full state, as a list of messages) and :meth:`delta`

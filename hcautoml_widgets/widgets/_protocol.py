@@ -45,7 +45,7 @@ def row(rec: dict[str, Any], names: Sequence[str]) -> list[Any]:
         STATE_CODES.get(rec.get("state", ""), "?"),
         num(rec.get("value")),
         ORIGIN_CODES.get(rec.get("origin") or "", "?"),
-        REVIEW_CODES.get(rec.get("review") or "", None),
+        REVIEW_CODES.get(rec.get("review") or ""),
         rec.get("version"),
         num(rec.get("duration")),
         [num(params.get(name)) for name in names],

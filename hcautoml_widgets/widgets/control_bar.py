@@ -7,6 +7,7 @@ from the last one sent. Elapsed time and ETA tick in the browser between message
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle
 from hcautoml_widgets.widgets._protocol import status_of
 
 CONTROL_OPS = ("start", "pause", "resume", "step", "stop")
+FINISHED = ("complete", "failed", "pruned")
 
 
 class ControlBar(FeedWidget):
@@ -32,23 +34,49 @@ class ControlBar(FeedWidget):
     step_trials = traitlets.Int(1).tag(sync=True)
 
     def __init__(self, run: Any, n_trials: int = 100, step_trials: int = 1, **kwargs: Any) -> None:
-        super().__init__(run, n_trials=n_trials, step_trials=step_trials, **kwargs)
         self._last: dict[str, Any] | None = None
+        # Progress counts trials finished since the last start()/step() (the budget's scope):
+        # number -> start time of finished trials, filtered when started_at changes.
+        self._finished: dict[int, float] = {}
+        self._since: float | None = None
+        super().__init__(run, n_trials=n_trials, step_trials=step_trials, **kwargs)
 
     def _status(self) -> dict[str, Any]:
         out = status_of(self.run)
-        out["started_at"] = self.run.started_at
+        since = self.run.started_at
+        if since != self._since:
+            self._since = since
+            self._finished = {n: s for n, s in self._finished.items()
+                              if since is not None and s >= since}
+        out["started_at"] = since
+        out["done"] = len(self._finished)
         return out
 
+    def _note(self, rec: dict[str, Any]) -> None:
+        start = rec.get("start")
+        if rec.get("state") in FINISHED and start is not None:
+            self._finished[int(rec["number"])] = float(start)
+
     def snapshot(self) -> list[Message]:
+        self._since = self.run.started_at
+        self._finished = {}
+        for rec in self.run.records():
+            if self._since is not None and (rec.get("start") or 0.0) >= self._since:
+                self._note(rec)
         self._last = self._status()
         # "now" lets the browser correct for a clock that differs from the kernel's.
         return [{"type": "snapshot", **self._last, "now": time.time(),
-                 "direction": self.run.direction}]
+                 "direction": self.run.direction, "n_trials": self.n_trials}]
 
     def delta(self, batch: list[dict[str, Any]]) -> Message | None:
-        # Any event may change counts or the best value; the run itself is the freshest source.
+        for ev in batch:
+            if ev.get("type") == "trial":
+                self._note(ev["record"])
+        # The run itself is the freshest source for status, counts and best.
         current = self._status()
+        if self._since is not None:
+            self._finished = {n: s for n, s in self._finished.items() if s >= self._since}
+            current["done"] = len(self._finished)
         if current == self._last:
             return None
         self._last = current
@@ -60,18 +88,24 @@ class ControlBar(FeedWidget):
     def _control(self, content: Message) -> None:
         op = content.get("op")
         args = content.get("args") or {}
-        if op == "start":
-            self.run.start(n_trials=int(args.get("n_trials", self.n_trials)))
-        elif op == "pause":
-            self.run.pause()
-        elif op == "resume":
-            self.run.resume()
-        elif op == "step":
-            self.run.step(int(args.get("n", self.step_trials)))
-        elif op == "stop":
-            # Never block the kernel's message loop: the status event tells the view when done.
-            self.run.stop(wait=False)
-        else:
+        if op not in CONTROL_OPS:
             raise ValueError(f"unknown control {op!r}; expected one of {', '.join(CONTROL_OPS)}")
-        # A status change may be faster than the feed's next batch; show it at once.
+        # The run refuses a control that does not fit its status with a warning (a cell would
+        # see it); here it becomes the inline error of the ack.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if op == "start":
+                self.run.start(n_trials=int(args.get("n_trials", self.n_trials)))
+            elif op == "pause":
+                self.run.pause()
+            elif op == "resume":
+                self.run.resume()
+            elif op == "step":
+                self.run.step(int(args.get("n", self.step_trials)))
+            else:
+                # Never block the kernel's message loop; the status event says when it is done.
+                self.run.stop(wait=False)
+        # A status change may come before the feed's next batch; show it at once.
         self._on_batch([])
+        if caught:
+            raise ValueError(str(caught[-1].message))

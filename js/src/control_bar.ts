@@ -1,0 +1,167 @@
+// ControlBar view (twin of hcautoml_widgets/widgets/control_bar.py).
+//
+// Selectors for browser tests:
+//   .hcw-control-bar[data-status="running"]       root; data-status follows run.status
+//   button[data-action="start"|"pause"|"resume"|"step"|"stop"]   (disabled when not applicable)
+//   input.hcw-n-trials, input.hcw-step-n          trials for start / step
+//   .hcw-status, .hcw-progress-fill (style width %), .hcw-progress-text ("12 / 100 trials"),
+//   .hcw-elapsed, .hcw-eta, .hcw-best, .hcw-failures, .hcw-error (inline error of a refused click)
+import type { AnyModel, RenderProps } from "@anywidget/types";
+import { Channel, duration, ensureStyles, fmt, h, type Msg } from "./base";
+
+interface Model {
+  n_trials: number;
+  step_trials: number;
+}
+
+export const ACTIONS = ["start", "pause", "resume", "step", "stop"] as const;
+type Action = (typeof ACTIONS)[number];
+
+/** Which buttons make sense in each status (the kernel refuses the others anyway). */
+export const ENABLED: Record<string, Action[]> = {
+  idle: ["start", "step"],
+  running: ["pause", "stop"],
+  paused: ["resume", "step", "stop"],
+  stopping: [],
+  finished: ["start", "step"],
+  failed: ["start", "step"],
+};
+
+interface Status {
+  status: string;
+  reason: string | null;
+  counts: Record<string, number>;
+  budget: number | null;
+  done: number;
+  best_value: number | null;
+  best_trial_number: number | null;
+  started_at: number | null;
+  now: number;
+}
+
+const CSS = `
+.hcw-control-bar { display:flex; flex-wrap:wrap; align-items:center; gap:6px; font-size:13px;
+  padding:4px 0; }
+.hcw-control-bar button { padding:2px 10px; cursor:pointer; }
+.hcw-control-bar button:disabled { cursor:default; opacity:.45; }
+.hcw-control-bar input[type=number] { width:64px; }
+.hcw-status { font-weight:600; min-width:70px; }
+.hcw-progress { width:160px; height:10px; background:#e5e5e5; border-radius:5px; overflow:hidden; }
+.hcw-progress-fill { height:100%; background:#1f77b4; width:0; }
+.hcw-control-bar .hcw-error { color:#b00020; flex-basis:100%; }
+.hcw-control-bar .hcw-error:empty { display:none; }
+`;
+
+export function render({ model, el }: RenderProps<Model>): () => void {
+  ensureStyles(CSS, "hcw-control-bar-styles");
+  const buttons = new Map<Action, HTMLButtonElement>();
+  for (const a of ACTIONS) {
+    const b = h("button", { "data-action": a, type: "button" }, a[0].toUpperCase() + a.slice(1));
+    buttons.set(a, b);
+  }
+  const nTrials = h("input", { class: "hcw-n-trials", type: "number", min: "1", title: "trials to run" });
+  const stepN = h("input", { class: "hcw-step-n", type: "number", min: "1", title: "trials per step" });
+  const statusEl = h("span", { class: "hcw-status" }, "…");
+  const fill = h("div", { class: "hcw-progress-fill" });
+  const progressText = h("span", { class: "hcw-progress-text" });
+  const elapsedEl = h("span", { class: "hcw-elapsed" });
+  const etaEl = h("span", { class: "hcw-eta" });
+  const bestEl = h("span", { class: "hcw-best" });
+  const failEl = h("span", { class: "hcw-failures" });
+  const errorEl = h("div", { class: "hcw-error", role: "alert" });
+  const root = h(
+    "div",
+    { class: "hcw-control-bar", "data-status": "unknown" },
+    buttons.get("start")!, nTrials, buttons.get("pause")!, buttons.get("resume")!,
+    buttons.get("step")!, stepN, buttons.get("stop")!, statusEl,
+    h("div", { class: "hcw-progress" }, fill), progressText, elapsedEl, etaEl, bestEl, failEl,
+    errorEl,
+  );
+  el.append(root);
+
+  let st: Status | null = null;
+  let offset = 0; // kernel clock minus browser clock, seconds
+  let busy = false;
+
+  const syncInputs = () => {
+    nTrials.value = String(model.get("n_trials"));
+    stepN.value = String(model.get("step_trials"));
+  };
+  syncInputs();
+  const onTraits = () => syncInputs();
+  model.on("change:n_trials", onTraits);
+  model.on("change:step_trials", onTraits);
+  nTrials.addEventListener("change", () => setInt(model, "n_trials", nTrials.value));
+  stepN.addEventListener("change", () => setInt(model, "step_trials", stepN.value));
+
+  const kernelNow = () => Date.now() / 1000 + offset;
+
+  function tick(): void {
+    if (!st) return;
+    const live = st.status === "running" || st.status === "paused" || st.status === "stopping";
+    const elapsed = st.started_at === null ? null : (live ? kernelNow() : st.now) - st.started_at;
+    elapsedEl.textContent = `elapsed ${duration(elapsed)}`;
+    let eta = "–";
+    if (st.status === "running" && st.budget && st.done > 0 && elapsed !== null) {
+      eta = duration((elapsed / st.done) * Math.max(0, st.budget - st.done));
+    }
+    etaEl.textContent = `ETA ${eta}`;
+  }
+
+  function paint(): void {
+    if (!st) return;
+    root.dataset.status = st.status;
+    statusEl.textContent = st.status;
+    statusEl.title = st.reason ?? "";
+    const enabled = ENABLED[st.status] ?? [];
+    for (const [a, b] of buttons) b.disabled = busy || !enabled.includes(a);
+    const pct = st.budget ? Math.min(100, (100 * st.done) / st.budget) : 0;
+    fill.style.width = `${pct.toFixed(1)}%`;
+    progressText.textContent = st.budget ? `${st.done} / ${st.budget} trials` : `${st.done} trials`;
+    bestEl.textContent =
+      st.best_value === null ? "best –" : `best ${fmt(st.best_value)} (#${st.best_trial_number})`;
+    const failed = st.counts?.failed ?? 0;
+    failEl.textContent = `failures ${failed}`;
+    failEl.classList.toggle("hcw-has-failures", failed > 0);
+    tick();
+  }
+
+  const channel = new Channel(model, (msg: Msg) => {
+    if (msg.type !== "snapshot" && msg.type !== "delta") return;
+    offset = msg.now - Date.now() / 1000;
+    st = { ...(st ?? {}), ...(msg as unknown as Status) };
+    paint();
+  });
+
+  async function click(action: Action): Promise<void> {
+    const args: Record<string, number> = {};
+    if (action === "start") args.n_trials = Math.max(1, Number(nTrials.value) || 1);
+    if (action === "step") args.n = Math.max(1, Number(stepN.value) || 1);
+    busy = true;
+    errorEl.textContent = "";
+    paint();
+    const ack = await channel.request("control", { op: action, args });
+    busy = false;
+    if (!ack.ok) errorEl.textContent = ack.error ?? "refused";
+    paint();
+  }
+  for (const [a, b] of buttons) b.addEventListener("click", () => void click(a));
+
+  const timer = setInterval(tick, 1000);
+  channel.snapshot();
+  return () => {
+    clearInterval(timer);
+    channel.dispose();
+    model.off("change:n_trials", onTraits);
+    model.off("change:step_trials", onTraits);
+    root.remove();
+  };
+}
+
+function setInt(model: AnyModel<Model>, key: keyof Model, text: string): void {
+  const v = Math.max(1, Math.round(Number(text)) || 1);
+  model.set(key, v);
+  model.save_changes();
+}
+
+export default { render };
