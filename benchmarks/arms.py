@@ -7,54 +7,19 @@ same way for Optuna, hcautoml-widgets and SMAC.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from typing import Any
 
-import optuna
-
-from benchmarks.common import RunResult, TimedObjective, base_tpe
+from benchmarks.common import RunResult
+from benchmarks.optuna_arms import (
+    run_random,
+    run_tpe,
+    run_tpe_enqueue_good,
+    run_tpe_enqueue_misleading,
+)
 from benchmarks.problems import Problem
 
 # Fraction of the budget after which the "late" arm states its prior.
 LATE_FRACTION = 0.3
-
-
-def _optuna_run(problem: Problem, arm: str, seed: int, budget: int,
-                sampler: optuna.samplers.BaseSampler,
-                enqueue: dict[str, Any] | None = None) -> RunResult:
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    objective = TimedObjective(problem)
-    study = optuna.create_study(direction="minimize", sampler=sampler)
-    if enqueue is not None:
-        study.enqueue_trial(enqueue)
-
-    def optuna_objective(trial: optuna.Trial) -> float:
-        return objective(problem.suggest(trial))
-
-    t0 = time.perf_counter()
-    study.optimize(optuna_objective, n_trials=budget)
-    wall = time.perf_counter() - t0
-    values = [float(t.value) for t in study.trials if t.value is not None]
-    return RunResult(problem.name, arm, seed, budget, values, wall, objective.seconds)
-
-
-def run_random(problem: Problem, seed: int, budget: int) -> RunResult:
-    return _optuna_run(problem, "random", seed, budget, optuna.samplers.RandomSampler(seed=seed))
-
-
-def run_tpe(problem: Problem, seed: int, budget: int) -> RunResult:
-    return _optuna_run(problem, "tpe", seed, budget, base_tpe(seed))
-
-
-def run_tpe_enqueue_good(problem: Problem, seed: int, budget: int) -> RunResult:
-    return _optuna_run(problem, "tpe_enqueue_good", seed, budget, base_tpe(seed),
-                       enqueue=problem.good)
-
-
-def run_tpe_enqueue_misleading(problem: Problem, seed: int, budget: int) -> RunResult:
-    return _optuna_run(problem, "tpe_enqueue_misleading", seed, budget, base_tpe(seed),
-                       enqueue=problem.misleading)
 
 
 def run_smac_good(problem: Problem, seed: int, budget: int) -> RunResult:
@@ -117,12 +82,13 @@ ARM_LABELS = {
 }
 
 
-# Which code a family's results depend on: a cached run is reused only while these are unchanged.
+# Which code a family's runs depend on, besides the problem itself: a cached run is reused only
+# while these are unchanged. (A problem's target and optimum only enter the summary, so changing
+# them re-summarises without re-running.)
 FAMILY_SOURCES = {
-    "optuna": ["benchmarks/problems.py", "benchmarks/common.py", "benchmarks/arms.py"],
-    "smac": ["benchmarks/problems.py", "benchmarks/common.py", "benchmarks/smac_arm.py"],
-    "steered": ["benchmarks/problems.py", "benchmarks/common.py", "benchmarks/steered.py",
-                "hcautoml_widgets/core/*.py"],
+    "optuna": ["benchmarks/common.py", "benchmarks/optuna_arms.py"],
+    "smac": ["benchmarks/common.py", "benchmarks/smac_arm.py"],
+    "steered": ["benchmarks/common.py", "benchmarks/steered.py", "hcautoml_widgets/core/*.py"],
 }
 
 
@@ -132,17 +98,23 @@ def family(arm: str) -> str:
     return "steered" if arm.startswith("steered") else "optuna"
 
 
-def fingerprint(arm: str) -> str:
-    """A short hash of the sources (and library version) a family's results depend on."""
+def fingerprint(problem: Problem, arm: str) -> str:
+    """A short hash of what a run's outcome depends on: the problem's objective, space and
+    priors, the sources of the arm's family, and the optimiser library's version."""
     import glob
     import hashlib
+    import inspect
     from importlib.metadata import version
     from pathlib import Path
+
+    from benchmarks.problems import _FUNCTIONS
 
     root = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
     fam = family(arm)
     h.update(version("smac" if fam == "smac" else "optuna").encode())
+    h.update(repr((problem.params, problem.good, problem.misleading)).encode())
+    h.update(inspect.getsource(_FUNCTIONS[problem.name]).encode())
     for pattern in FAMILY_SOURCES[fam]:
         for path in sorted(glob.glob(str(root / pattern))):
             h.update(Path(path).read_bytes())

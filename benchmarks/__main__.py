@@ -1,0 +1,65 @@
+"""Run the benchmarks: ``python -m benchmarks [overhead] [traffic] [priors] [--quick]``.
+
+With no names, all three run. Results go to ``benchmarks/results/`` (``results/quick/`` with
+``--quick``): one JSON and one markdown table per benchmark, and ``priors.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+BENCHMARKS = ("overhead", "traffic", "priors")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", choices=[[], *BENCHMARKS], metavar="NAME",
+                        help=f"benchmarks to run, of {', '.join(BENCHMARKS)} (default: all)")
+    parser.add_argument("--quick", action="store_true",
+                        help="small smoke configuration (a few seeds, small budgets)")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                        help="processes for the prior study's independent runs (default: 2)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="ignore the prior study's cache of finished runs")
+    parser.add_argument("--problems", default=None,
+                        help="comma-separated subset of the prior study's problems")
+    args = parser.parse_args(argv)
+    names = args.names or list(BENCHMARKS)
+
+    # One thread per process for BLAS/OpenMP, so that the runs side by side in the worker pool
+    # do not fight over the cores and every method is timed under the same conditions.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+
+    t0 = time.time()
+    for name in BENCHMARKS:
+        if name not in names:
+            continue
+        log(f"== {name}{' (quick)' if args.quick else ''}")
+        if name == "overhead":
+            from benchmarks import overhead
+
+            overhead.main(quick=args.quick, log=log)
+        elif name == "traffic":
+            from benchmarks import traffic
+
+            traffic.main(quick=args.quick, log=log)
+        else:
+            from benchmarks import priors
+
+            problems = args.problems.split(",") if args.problems else None
+            priors.main(quick=args.quick, workers=args.workers, fresh=args.fresh,
+                        problems=problems, log=log)
+    log(f"done in {time.time() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

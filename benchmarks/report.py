@@ -1,0 +1,93 @@
+"""Small helpers shared by the benchmarks: quantiles, JSON and markdown output, the environment."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def quartiles(xs: Sequence[float]) -> dict[str, float | None]:
+    """Median and interquartile range (numpy's linear interpolation)."""
+    if not xs:
+        return {"median": None, "q25": None, "q75": None}
+    q25, med, q75 = np.quantile(np.asarray(xs, dtype=float), [0.25, 0.5, 0.75])
+    return {"median": float(med), "q25": float(q25), "q75": float(q75)}
+
+
+def fmt(x: float | None, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "–"
+    if abs(x) >= 1000 or x == int(x):
+        return f"{x:.0f}"
+    return f"{x:.{digits}g}"
+
+
+def fmt_q(q: dict[str, float | None], digits: int = 3) -> str:
+    """``median [q25, q75]``."""
+    return f"{fmt(q['median'], digits)} [{fmt(q['q25'], digits)}, {fmt(q['q75'], digits)}]"
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def environment() -> dict[str, Any]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    libs = {}
+    for lib in ("optuna", "ConfigSpace", "smac", "scikit-learn", "numpy", "ipywidgets"):
+        try:
+            libs[lib] = version(lib)
+        except PackageNotFoundError:
+            libs[lib] = None
+    import os
+
+    return {"python": platform.python_version(), "machine": platform.machine(),
+            "cpus": os.cpu_count(), "libraries": libs,
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def out_dir(quick: bool) -> Path:
+    """Full runs write to results/ (committed, shown in the README); quick smoke runs to
+    results/quick/ so they never overwrite the published figures."""
+    path = RESULTS / "quick" if quick else RESULTS
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_json(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(data, indent=1, default=_plain) + "\n")
+    return path
+
+
+def write_markdown(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("met" if ok else "**missed**")
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    raise TypeError(f"not JSON-able: {type(x).__name__}")
