@@ -1,0 +1,171 @@
+"""Benchmark 1: what hcautoml-widgets costs on top of bare Optuna.
+
+Three ways to run the same 1,000 trials of a trivial 10-parameter objective, with the same base
+sampler and seed, side by side in one process:
+
+* ``bare``: ``study.optimize`` with the sampler, as an Optuna user would;
+* ``run``: ``hcw.Run`` (steered sampler, optimiser thread, records, event feed), no widgets;
+* ``dashboard``: the same run with the full dashboard attached to a recording comm and its views
+  opened, so every delta is computed, serialised and "sent".
+
+With TPE the question is the relative cost (TPE itself dominates); with the random sampler, whose
+own cost is near zero, the difference per trial is our machinery's cost. Each configuration is
+repeated and the repeats are interleaved, so a slow spell of the machine hits all three alike; the
+median repeat is reported.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import optuna
+
+from benchmarks import report
+from benchmarks.recording import dashboard_class, open_views, recording
+from benchmarks.traffic import objective10, space10
+
+# Targets from the issue: TPE at most 5% slower; random sampler at most 0.5 ms added per trial.
+TPE_RATIO_TARGET = 1.05
+RANDOM_ADDED_MS_TARGET = 0.5
+
+
+def _sampler(kind: str, seed: int) -> optuna.samplers.BaseSampler:
+    if kind == "tpe":
+        # Multivariate, as hcw.Run's default; the bare study gets the identical sampler.
+        return optuna.samplers.TPESampler(seed=seed, multivariate=True)
+    return optuna.samplers.RandomSampler(seed=seed)
+
+
+def _bare(kind: str, n_trials: int, seed: int) -> float:
+    space = space10()
+
+    def objective(trial: optuna.Trial) -> float:
+        config: dict[str, Any] = {}
+        for name, dist in space.items():
+            if isinstance(dist, optuna.distributions.CategoricalDistribution):
+                config[name] = trial.suggest_categorical(name, dist.choices)
+            elif isinstance(dist, optuna.distributions.IntDistribution):
+                config[name] = trial.suggest_int(name, dist.low, dist.high, log=dist.log)
+            else:
+                config[name] = trial.suggest_float(name, dist.low, dist.high, log=dist.log)
+        return objective10(config)
+
+    study = optuna.create_study(sampler=_sampler(kind, seed))
+    t0 = time.perf_counter()
+    study.optimize(objective, n_trials=n_trials)
+    return time.perf_counter() - t0
+
+
+def _hcw(kind: str, n_trials: int, seed: int, with_dashboard: bool) -> tuple[float, float]:
+    """(seconds until the optimiser finished, seconds until every view had the last trial)."""
+    import hcautoml_widgets as hcw
+
+    with recording():
+        run = hcw.Run(objective10, space10(), sampler=_sampler(kind, seed), seed=seed)
+        dash = None
+        if with_dashboard:
+            dash = dashboard_class()(run)
+            open_views(dash)
+            dash.flush()
+        t0 = time.perf_counter()
+        run.start(n_trials=n_trials)
+        run.wait()
+        wall = time.perf_counter() - t0
+        if dash is not None:
+            # For the person watching, the run is done when the views have it all: the lag
+            # after the last trial is the feed's coalescing interval plus the last deltas.
+            dash.flush(timeout=60.0)
+            dash.close()
+        shown = time.perf_counter() - t0
+    return wall, shown
+
+
+def measure(kind: str, n_trials: int, repeats: int, seed: int = 0,
+            log: Callable[[str], None] = print) -> dict[str, Any]:
+    modes = ["bare", "run"] + (["dashboard"] if dashboard_class() is not None else [])
+    walls: dict[str, list[float]] = {m: [] for m in modes}
+    lags: list[float] = []
+    for i in range(repeats):
+        for mode in modes:
+            gc.collect()
+            if mode == "bare":
+                wall = _bare(kind, n_trials, seed)
+            else:
+                wall, shown = _hcw(kind, n_trials, seed, with_dashboard=mode == "dashboard")
+                if mode == "dashboard":
+                    lags.append(shown - wall)
+            walls[mode].append(wall)
+        log(f"overhead: {kind} repeat {i + 1}/{repeats}: "
+            + ", ".join(f"{m} {walls[m][-1]:.2f} s" for m in modes))
+    med = {m: statistics.median(w) for m, w in walls.items()}
+    out: dict[str, Any] = {"sampler": kind, "n_trials": n_trials, "repeats": repeats,
+                           "walls_s": walls, "median_s": med,
+                           "ms_per_trial": {m: 1000 * v / n_trials for m, v in med.items()},
+                           "display_lag_s": statistics.median(lags) if lags else None}
+    for m in modes[1:]:
+        out[f"{m}_ratio"] = med[m] / med["bare"]
+        out[f"{m}_added_ms_per_trial"] = 1000 * (med[m] - med["bare"]) / n_trials
+    return out
+
+
+def main(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, Any]:
+    # Optuna's per-trial INFO line would be timed in the bare study only.
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    out = report.out_dir(quick)
+    command = "python -m benchmarks overhead" + (" --quick" if quick else "")
+    n_trials, repeats = (200, 1) if quick else (1000, 3)
+    has_dash = dashboard_class() is not None
+    if not has_dash:
+        log("overhead: hcautoml_widgets.widgets.Dashboard is not importable; measuring the run "
+            "without widgets only")
+    tpe = measure("tpe", n_trials, repeats, log=log)
+    rnd = measure("random", n_trials, repeats, log=log)
+    top = "dashboard" if has_dash else "run"
+    checks = [
+        {"check": f"TPE: hcw.Run + {top} / bare Optuna wall time", "value": tpe[f"{top}_ratio"],
+         "target": f"<= {TPE_RATIO_TARGET}", "met": tpe[f"{top}_ratio"] <= TPE_RATIO_TARGET},
+        {"check": f"random: ms added per trial by hcw.Run + {top}",
+         "value": rnd[f"{top}_added_ms_per_trial"], "target": f"<= {RANDOM_ADDED_MS_TARGET}",
+         "met": rnd[f"{top}_added_ms_per_trial"] <= RANDOM_ADDED_MS_TARGET},
+    ]
+    data = {"benchmark": "overhead", "command": command, "results": [tpe, rnd],
+            "checks": checks, "environment": report.environment()}
+    report.write_json(out / "overhead.json", data)
+    report.write_markdown(out / "overhead.md", markdown(data))
+    log(f"overhead: wrote {out / 'overhead.md'}")
+    return data
+
+
+def markdown(data: dict[str, Any]) -> str:
+    rows = []
+    for r in data["results"]:
+        for mode, ms in r["ms_per_trial"].items():
+            ratio = r.get(f"{mode}_ratio")
+            added = r.get(f"{mode}_added_ms_per_trial")
+            rows.append([r["sampler"], mode, f"{r['median_s'][mode]:.2f}", f"{ms:.3f}",
+                         "1" if mode == "bare" else f"{ratio:.3f}",
+                         "0" if mode == "bare" else f"{added:+.3f}"])
+    r0 = data["results"][0]
+    return "".join([
+        "# Overhead: hcautoml-widgets on top of bare Optuna\n\n",
+        f"`{data['command']}` · {r0['n_trials']} trials of a trivial 10-parameter objective, "
+        f"same base sampler and seed · median of {r0['repeats']} interleaved repeats · "
+        "bare = `study.optimize`; run = `hcw.Run` without widgets; dashboard = `hcw.Run` with "
+        "the full dashboard on a recording comm and its views opened. Times run to the end of "
+        "the last trial; the display lag (last trial finished -> every view has it) is "
+        "reported apart.\n\n",
+        report.markdown_table(["sampler", "mode", "wall (s)", "ms/trial", "× bare",
+                               "ms added/trial"], rows),
+        "\n",
+        "".join(f"Display lag with {r['sampler']}: {r['display_lag_s']:.3f} s.\n"
+                for r in data["results"] if r["display_lag_s"] is not None),
+        "\n",
+        report.markdown_table(
+            ["check", "figure", "target", "verdict"],
+            [[c["check"], report.fmt(c["value"], 3), c["target"], report.verdict(c["met"])]
+             for c in data["checks"]]),
+    ])
