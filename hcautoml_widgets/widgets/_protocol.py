@@ -37,8 +37,12 @@ def num(x: Any) -> Any:
     return str(x)
 
 
-def row(rec: dict[str, Any], names: Sequence[str]) -> list[Any]:
-    """A trial record as ``[n, state, value, origin, review, version, duration, params, err]``."""
+def row(rec: dict[str, Any], names: Sequence[str], with_params: bool = True) -> list[Any]:
+    """A trial record as ``[n, state, value, origin, review, version, duration, params, err]``.
+
+    ``params`` is None when the view already has them (a trial's parameters never change after
+    it starts, so the row sent when it finishes need not repeat them).
+    """
     params = rec.get("params") or {}
     return [
         rec["number"],
@@ -48,7 +52,7 @@ def row(rec: dict[str, Any], names: Sequence[str]) -> list[Any]:
         REVIEW_CODES.get(rec.get("review") or ""),
         rec.get("version"),
         num(rec.get("duration")),
-        [num(params.get(name)) for name in names],
+        [num(params.get(name)) for name in names] if with_params else None,
         1 if rec.get("error") else 0,
     ]
 

@@ -79,8 +79,11 @@ class ControlBar(FeedWidget):
             current["done"] = len(self._finished)
         if current == self._last:
             return None
+        # Only what changed (counts and "done" on most batches): the view merges it.
+        last = self._last or {}
+        changed = {k: v for k, v in current.items() if last.get(k, object()) != v}
         self._last = current
-        return {"type": "delta", **current, "now": time.time()}
+        return {"type": "delta", **changed, "now": time.time()}
 
     def requests(self) -> dict[str, Callable[[Message], Any]]:
         return {"control": self._control}

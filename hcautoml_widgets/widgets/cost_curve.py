@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import math
 import threading
-from typing import Any
+from typing import Any, TypeGuard
 
 import bqplot as bq
 import ipywidgets as w
@@ -48,7 +48,7 @@ def event_label(ev: dict[str, Any]) -> str:
     return f"#{ev.get('seq')} {text} [{ev.get('source')}]"[:200]
 
 
-def _finite(x: Any) -> bool:
+def _finite(x: Any) -> TypeGuard[float]:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
@@ -57,17 +57,17 @@ class CostCurve(w.VBox):
 
     Args:
         run: the run to draw.
-        tail, block: chunk sizes of the growing point series (see ``ChunkedSeries``).
+        levels: mark capacities of the growing point series (see ``ChunkedSeries``).
     """
 
-    def __init__(self, run: Any, tail: int = 16, block: int = 512, **kwargs: Any) -> None:
+    def __init__(self, run: Any, levels: tuple[int, ...] = (8, 64, 512), **kwargs: Any) -> None:
         self.run = run
         self._lock = threading.RLock()
         self._sx = bq.LinearScale()
         self._sy: bq.Scale = bq.LinearScale()
         self._unit = bq.LinearScale(min=0.0, max=1.0)
         self._color = bq.OrdinalColorScale(domain=list(range(len(PALETTE))), colors=PALETTE)
-        self._ax_y = bq.Axis(scale=self._sy, orientation="vertical", label="value",
+        self._ax_y = bq.Axis(scale=self._sy, side="left", label="value",
                              tick_format=".3g", grid_lines="dashed")
         axes = [bq.Axis(scale=self._sx, label="trial", grid_lines="none"), self._ax_y]
         self.figure = bq.Figure(marks=[], axes=axes, animation_duration=0,
@@ -83,23 +83,23 @@ class CostCurve(w.VBox):
         xy = [("x", "float32"), ("y", "float32")]
         self.rules = ChunkedSeries(xy, lambda d: bq.Lines(
             scales={"x": self._sx, "y": self._unit}, colors=["#999999"], stroke_width=1,
-            line_style="dashed", **d), add, tail=4, block=64)
+            line_style="dashed", **d), add, levels=(4, 64))
         self.best = ChunkedSeries(xy, lambda d: bq.Lines(
             scales={"x": self._sx, "y": self._sy}, colors=["#d62728"], stroke_width=2,
-            interpolation="step-after", **d), add, tail=8, block=64, carry=True)
+            interpolation="step-after", **d), add, levels=(8, 64), carry=True)
         self.best_tail = bq.Lines(x=[], y=[], scales={"x": self._sx, "y": self._sy},
                                   colors=["#d62728"], stroke_width=2)
         add([self.best_tail])
         self.points = ChunkedSeries([*xy, ("color", "uint8")], lambda d: bq.Scatter(
             scales={"x": self._sx, "y": self._sy, "color": self._color}, default_size=20,
-            stroke=None, tooltip=tip, **d), add, tail=tail, block=block)
+            stroke=None, tooltip=tip, **d), add, levels=levels)
         self.failed = ChunkedSeries(xy, lambda d: bq.Scatter(
             scales={"x": self._sx, "y": self._unit}, marker="cross", colors=["#d62728"],
-            default_size=30, **d), add, tail=tail, block=block)
+            default_size=30, **d), add, levels=levels)
         self.flags = ChunkedSeries([*xy, ("names", "str")], lambda d: bq.Scatter(
             scales={"x": self._sx, "y": self._unit}, marker="triangle-down",
             colors=["#555555"], default_size=60, display_names=False, tooltip=flag_tip, **d),
-            add, tail=4, block=64)
+            add, levels=(4, 64))
 
         self.log_toggle = w.ToggleButton(value=False, description="log scale",
                                          tooltip="Logarithmic value axis")
@@ -217,7 +217,10 @@ class CostCurve(w.VBox):
         for series in (self.rules, self.best, self.points, self.failed, self.flags):
             series.flush()
         best = self.best.points()
-        x = [best[-1][0], max(self._max_x, best[-1][0])] if best else []
+        # The flat end of the best line reaches the newest trial in steps of 8, not on every
+        # batch: it is one more message per batch otherwise.
+        end = math.ceil(max(self._max_x, 0.0) / 8) * 8
+        x = [best[-1][0], max(end, best[-1][0])] if best else []
         y = [best[-1][1]] * 2 if best else []
         if list(self.best_tail.x) != x or list(self.best_tail.y) != y:
             with self.best_tail.hold_sync():

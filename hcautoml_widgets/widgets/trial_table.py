@@ -31,11 +31,20 @@ class TrialTable(FeedWidget):
     def __init__(self, run: Any, **kwargs: Any) -> None:
         self._names: list[str] = list(run.space.names)
         self._reviews: dict[str, str] = {}
+        self._has_params: set[int] = set()  # trials whose parameters the views already have
         super().__init__(run, **kwargs)
+
+    def _row(self, rec: dict[str, Any]) -> list[Any]:
+        n = int(rec["number"])
+        known = n in self._has_params
+        if rec.get("params"):
+            self._has_params.add(n)
+        return row(rec, self._names, with_params=not known)
 
     def snapshot(self) -> list[Message]:
         self._reviews = dict(self.run.steering.state_dict().get("reviews", {}))
-        rows = [row(r, self._names) for r in self.run.records()]
+        self._has_params = set()
+        rows = [self._row(r) for r in self.run.records()]
         first = {"type": "snapshot", "names": self._names, "direction": self.run.direction}
         return paged(first, "rows", rows)
 
@@ -44,7 +53,7 @@ class TrialTable(FeedWidget):
         for ev in batch:
             if ev.get("type") == "trial":
                 rec = ev["record"]
-                rows[rec["number"]] = row(rec, self._names)
+                rows[rec["number"]] = self._row(rec)
             elif ev.get("type") == "steering":
                 # Reviews (and their undo) change rows that may be long finished: resend those.
                 reviews = dict(ev.get("state", {}).get("reviews", {}))
@@ -53,7 +62,7 @@ class TrialTable(FeedWidget):
                 self._reviews = reviews
                 for key in changed:
                     number = int(key)
-                    rows[number] = row(self.run.record(number), self._names)
+                    rows[number] = self._row(self.run.record(number))
         if not rows:
             return None
         return {"type": "delta", "rows": list(rows.values())}

@@ -84,8 +84,9 @@ export interface Row {
   err: boolean;
 }
 
-/** Decode ``[n, state, value, origin, review, version, duration, params, err]``. */
-export function decodeRow(a: any[]): Row {
+/** Decode ``[n, state, value, origin, review, version, duration, params, err]``; params are
+ * null when the kernel knows the view already has them (then ``prev``'s are kept). */
+export function decodeRow(a: any[], prev?: Row): Row {
   return {
     n: a[0],
     state: STATES[a[1]] ?? String(a[1]),
@@ -94,7 +95,7 @@ export function decodeRow(a: any[]): Row {
     review: a[4] == null ? null : (REVIEWS[a[4]] ?? String(a[4])),
     version: a[5],
     duration: a[6],
-    params: a[7] ?? [],
+    params: a[7] ?? prev?.params ?? [],
     err: a[8] === 1,
   };
 }

@@ -228,8 +228,8 @@ export function render({ model, el }: RenderProps): () => void {
     }
     if (!msg.rows) return;
     for (const a of msg.rows as any[][]) {
-      const r = decodeRow(a);
-      const old = rows.get(r.n);
+      const old = rows.get(a[0]);
+      const r = decodeRow(a, old);
       // A stale "running" row must never hide the finished one already shown.
       if (old && old.state !== "running" && r.state === "running") continue;
       rows.set(r.n, r);

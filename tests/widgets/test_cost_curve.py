@@ -1,0 +1,102 @@
+"""CostCurve on bqplot: chunked marks, greyed rejections, failures, steering flags, log scale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bqplot as bq
+import numpy as np
+
+import hcautoml_widgets as hcw
+from hcautoml_widgets.widgets._chunks import ChunkedSeries, segments
+from hcautoml_widgets.widgets.cost_curve import REJECTED
+from tests.widgets.helpers import finish, make_run
+from tests.widgets.recording import Recorder
+
+
+def all_points(curve: hcw.CostCurve) -> dict[int, tuple[float, int]]:
+    out = {}
+    for mark in curve.points.marks:
+        for x, y, c in zip(mark.x, mark.y, mark.color, strict=True):
+            out[int(x)] = (float(y), int(c))
+    return out
+
+
+def test_segments_partition_the_points() -> None:
+    for n in (0, 1, 7, 8, 63, 64, 65, 511, 512, 1000, 5000):
+        spans = sorted(segments(n, (8, 64, 512)).values())
+        covered = [i for lo, hi in spans for i in range(lo, hi)]
+        assert covered == list(range(n))
+
+
+def test_chunked_series_resends_only_what_changed() -> None:
+    made: list[Any] = []
+
+    def factory(d: dict[str, Any]) -> bq.Scatter:
+        made.append(bq.Scatter(**d))
+        return made[-1]
+
+    s = ChunkedSeries([("x", "float32"), ("y", "float32")], factory, lambda m: None,
+                      levels=(4, 16, 64))
+    for i in range(200):
+        s.append((i, i * 2.0), key=i)
+        s.flush()
+    assert len(s.marks) == 2 + 3  # two lower levels and the blocks under 192 = 200 // 16 * 16
+    assert sum(len(m.x) for m in s.marks) == 200
+    block0 = s.marks[2]
+    sent: list[str] = []
+    for m in s.marks:
+        m.observe(lambda ch, m=m: sent.append(m.model_id), names=["y"])
+    s.update(5, (5, -1.0))
+    s.flush()
+    assert sent == [block0.model_id] and float(block0.y[5]) == -1.0
+
+
+def test_curve_draws_trials_rejections_and_flags(recorder: Recorder) -> None:
+    run = make_run()
+    curve = hcw.CostCurve(run)
+    finish(run, 40, curve)
+    pts = all_points(curve)
+    assert sorted(pts) == list(range(40))
+    assert {c for _, c in pts.values()} <= {0, 1}  # startup / model
+    best_before = [float(y) for m in curve.best.marks for y in m.y]
+    best_trial = run.best_trial_number
+    assert best_trial is not None
+    run.steering.reject(best_trial)
+    assert curve.flush()
+    pts = all_points(curve)
+    assert pts[best_trial][1] == REJECTED
+    best_after = [float(y) for m in curve.best.marks for y in m.y]
+    assert min(best_after) > min(best_before)  # the rejected trial is no longer the best
+    flags = [str(n) for m in curve.flags.marks for n in m.names]
+    assert any("reject trial" in f for f in flags)
+    curve.log_toggle.value = True
+    assert isinstance(curve.points.marks[0].scales["y"], bq.LogScale)
+    curve.close()
+
+
+def test_failed_trials_are_marked(recorder: Recorder) -> None:
+    calls = {"n": 0}
+
+    def flaky(config: dict[str, Any]) -> float:
+        calls["n"] += 1
+        if calls["n"] % 3 == 0:
+            raise ValueError("bad config")
+        return 1.0
+
+    run = hcw.Run(flaky, make_run().space.to_configspace(), seed=0)
+    curve = hcw.CostCurve(run)
+    finish(run, 9, curve)
+    xs = np.concatenate([np.asarray(m.x) for m in curve.failed.marks])
+    assert sorted(int(x) for x in xs) == [2, 5, 8]
+    curve.close()
+
+
+def test_curve_created_mid_run_shows_history(recorder: Recorder) -> None:
+    run = make_run()
+    finish(run, 30)
+    run.steering.narrow("depth", 3, 9)
+    curve = hcw.CostCurve(run)
+    assert len(all_points(curve)) == 30
+    assert [str(n) for m in curve.flags.marks for n in m.names][0].startswith("#1 narrow depth")
+    curve.close()
