@@ -21,6 +21,7 @@ before it, so the line stays continuous.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -67,7 +68,7 @@ class ChunkedSeries:
         levels: Sequence[int] = (8, 64, 512),
         carry: bool = False,
     ) -> None:
-        if any(b % a for a, b in zip(levels, levels[1:], strict=False)):
+        if any(b % a for a, b in pairwise(levels)):
             raise ValueError(f"each level must divide the next: {levels}")
         self.columns = list(columns)
         self._factory = factory

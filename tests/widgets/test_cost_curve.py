@@ -98,5 +98,5 @@ def test_curve_created_mid_run_shows_history(recorder: Recorder) -> None:
     run.steering.narrow("depth", 3, 9)
     curve = hcw.CostCurve(run)
     assert len(all_points(curve)) == 30
-    assert [str(n) for m in curve.flags.marks for n in m.names][0].startswith("#1 narrow depth")
+    assert next(str(n) for m in curve.flags.marks for n in m.names).startswith("#1 narrow depth")
     curve.close()

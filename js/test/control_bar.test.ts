@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { render } from "../src/control_bar";
+import { FakeModel, frame, mount } from "./fake_model";
+
+const status = (over: Record<string, unknown> = {}) => ({
+  type: "snapshot", status: "running", reason: null, counts: { total: 4, running: 1, complete: 2, failed: 1, pruned: 0 },
+  budget: 10, done: 3, best_value: 0.125, best_trial_number: 2, started_at: 1000, now: 1030,
+  direction: "minimize", ...over,
+});
+
+afterEach(() => document.body.replaceChildren());
+
+describe("ControlBar", () => {
+  it("asks for a snapshot on render and follows the run's status", () => {
+    const model = new FakeModel({ n_trials: 50, step_trials: 2 });
+    const { el } = mount(render, model);
+    expect(model.sent).toEqual([{ type: "snapshot" }]);
+    model.deliver(status());
+    const btn = (a: string) => el.querySelector<HTMLButtonElement>(`button[data-action="${a}"]`)!;
+    expect(el.querySelector(".hcw-control-bar")!.getAttribute("data-status")).toBe("running");
+    expect([btn("start").disabled, btn("pause").disabled, btn("resume").disabled, btn("stop").disabled]).toEqual([true, false, true, false]);
+    expect(el.querySelector(".hcw-progress-text")!.textContent).toBe("3 / 10 trials");
+    expect(el.querySelector<HTMLElement>(".hcw-progress-fill")!.style.width).toBe("30%");
+    expect(el.querySelector(".hcw-best")!.textContent).toBe("best 0.125 (#2)");
+    expect(el.querySelector(".hcw-failures")!.textContent).toBe("failures 1");
+    expect(el.querySelector(".hcw-elapsed")!.textContent).toMatch(/^elapsed 0:3\d$/);
+    expect(el.querySelector(".hcw-eta")!.textContent).toMatch(/^ETA 1:1\d$/);
+    model.deliver({ type: "delta", status: "paused", now: 1031 });
+    expect([btn("resume").disabled, btn("step").disabled, btn("pause").disabled]).toEqual([false, false, true]);
+    expect(el.querySelector(".hcw-progress-text")!.textContent).toBe("3 / 10 trials");
+  });
+
+  it("sends controls with their counts and shows a refusal inline", async () => {
+    const model = new FakeModel({ n_trials: 50, step_trials: 2 });
+    const { el } = mount(render, model);
+    model.deliver(status({ status: "idle", started_at: null, budget: null, done: 0 }));
+    el.querySelector<HTMLButtonElement>('button[data-action="start"]')!.click();
+    const req = model.ack("control", false, "already running: start() does nothing");
+    expect(req).toMatchObject({ type: "control", op: "start", args: { n_trials: 50 } });
+    await frame();
+    expect(el.querySelector(".hcw-error")!.textContent).toContain("already running");
+    el.querySelector<HTMLButtonElement>('button[data-action="step"]')!.click();
+    expect(model.ack("control", true)).toMatchObject({ op: "step", args: { n: 2 } });
+    await frame();
+    expect(el.querySelector(".hcw-error")!.textContent).toBe("");
+  });
+
+  it("writes the trial counts back to the model and cleans up", () => {
+    const model = new FakeModel({ n_trials: 50, step_trials: 2 });
+    const { el, cleanup } = mount(render, model);
+    const input = el.querySelector<HTMLInputElement>("input.hcw-n-trials")!;
+    input.value = "200";
+    input.dispatchEvent(new Event("change"));
+    expect(model.get("n_trials")).toBe(200);
+    expect(model.saves).toBe(1);
+    cleanup();
+    expect(model.listeners("msg:custom")).toBe(0);
+    expect(el.querySelector(".hcw-control-bar")).toBeNull();
+  });
+});

@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { BINS, fromUnit, render, toUnit, type ParamSpec } from "../src/space_editor";
+import { FakeModel, frame, mount } from "./fake_model";
+
+const lr: ParamSpec = { name: "lr", kind: "float", low: 1e-4, high: 1, log: true, step: null, choices: null, default: 0.01, condition: null };
+const depth: ParamSpec = { name: "depth", kind: "int", low: 2, high: 16, log: false, step: null, choices: null, default: 6, condition: null };
+const loss: ParamSpec = { name: "loss", kind: "categorical", low: null, high: null, log: false, step: null, choices: ["log_loss", "exponential"], default: "log_loss", condition: null };
+
+const state = (over: Record<string, unknown> = {}) => ({
+  version: 0, ranges: { lr: [1e-4, 1], depth: [2, 16] }, allowed: { loss: ["log_loss", "exponential"] }, pins: {}, priors: {}, ...over,
+});
+
+function setup() {
+  const model = new FakeModel();
+  const { el, cleanup } = mount(render, model);
+  model.deliver({ type: "snapshot", names: ["depth", "loss", "lr"], space: { params: [loss, depth, lr] }, state: state(), samples: [[6, "log_loss", 0.01]] });
+  // jsdom has no layout: give every track a 300 px wide box at x = 0.
+  for (const svg of el.querySelectorAll<SVGSVGElement>("svg.hcw-track")) {
+    svg.getBoundingClientRect = () => ({ left: 0, top: 0, width: 300, height: 56, right: 300, bottom: 56, x: 0, y: 0, toJSON: () => ({}) });
+  }
+  return { model, el, cleanup };
+}
+
+function drag(el: Element, toX: number) {
+  el.dispatchEvent(new MouseEvent("pointerdown", { bubbles: true, clientX: 0 }));
+  window.dispatchEvent(new MouseEvent("pointermove", { clientX: toX }));
+  window.dispatchEvent(new MouseEvent("pointerup", { clientX: toX }));
+}
+
+const cx = (el: Element, sel: string) => Number(el.querySelector(sel)!.getAttribute("cx"));
+
+afterEach(() => document.body.replaceChildren());
+
+describe("log-aware mapping", () => {
+  it("puts decades at equal distances and snaps ints", () => {
+    expect(toUnit(lr, 1e-2)).toBeCloseTo(0.5);
+    expect(fromUnit(lr, 0.75)).toBeCloseTo(0.1);
+    expect(fromUnit(depth, 0.5)).toBe(9);
+    expect(toUnit(lr, 10)).toBe(1);
+  });
+});
+
+describe("SpaceEditor", () => {
+  it("renders a row per hyperparameter with stable selectors", () => {
+    const { model, el } = setup();
+    expect(model.sent[0]).toEqual({ type: "snapshot" });
+    const names = [...el.querySelectorAll<HTMLElement>(".hcw-param")].map((r) => r.dataset.param);
+    expect(names).toEqual(["depth", "loss", "lr"]);
+    const row = el.querySelector('[data-param="lr"]')!;
+    for (const sel of [".hcw-handle-low", ".hcw-handle-high", ".hcw-prior-marker", ".hcw-pin", ".hcw-confidence", ".hcw-error"]) {
+      expect(row.querySelector(sel), sel).not.toBeNull();
+    }
+    expect(el.querySelectorAll('[data-param="loss"] .hcw-choice')).toHaveLength(2);
+    expect(row.querySelector(".hcw-prior-marker")!.classList.contains("hcw-prior-unset")).toBe(true);
+  });
+
+  it("sends a narrow when a handle is dragged, and reverts with an inline error when refused", async () => {
+    const { model, el } = setup();
+    const row = el.querySelector('[data-param="lr"]')!;
+    const before = cx(row, ".hcw-handle-high");
+    drag(row.querySelector(".hcw-handle-high")!, 150); // the middle of the log track: 1e-2
+    const req = model.sent.at(-1);
+    expect(req).toMatchObject({ type: "edit", op: "narrow", args: { name: "lr", low: 1e-4 } });
+    expect(req.args.high).toBeCloseTo(0.01, 3);
+    expect(cx(row, ".hcw-handle-high")).toBeLessThan(before);
+    model.ack("edit", false, "narrow lr: the range is too small");
+    await frame();
+    expect(row.querySelector(".hcw-error")!.textContent).toContain("too small");
+    expect(cx(row, ".hcw-handle-high")).toBe(before);
+  });
+
+  it("follows edits made from a cell: handles, pins and priors move on a state delta", () => {
+    const model = new FakeModel();
+    const { el } = mount(render, model);
+    model.deliver({ type: "snapshot", names: ["depth", "lr"], space: { params: [depth, lr] }, state: state() });
+    const row = el.querySelector<HTMLElement>('[data-param="depth"]')!;
+    const low0 = cx(row, ".hcw-handle-low");
+    model.deliver({ type: "delta", state: state({ version: 2, ranges: { lr: [1e-4, 1], depth: [9, 16] }, pins: { depth: 12 }, priors: { lr: { value: 0.01, confidence: "high" } } }) });
+    expect(cx(row, ".hcw-handle-low")).toBeGreaterThan(low0);
+    expect(row.dataset.pinned).toBe("true");
+    expect(row.querySelector<HTMLInputElement>(".hcw-pin")!.checked).toBe(true);
+    const lrRow = el.querySelector<HTMLElement>('[data-param="lr"]')!;
+    expect(lrRow.dataset.prior).toBe("true");
+    expect(lrRow.querySelector<HTMLSelectElement>(".hcw-confidence")!.value).toBe("high");
+    // an older state (a stale message) never wins over a newer one
+    model.deliver({ type: "delta", state: state({ version: 1 }) });
+    expect(row.dataset.pinned).toBe("true");
+  });
+
+  it("sends prior, pin, allow and reset edits", () => {
+    const { model, el } = setup();
+    const lrRow = el.querySelector('[data-param="lr"]')!;
+    drag(lrRow.querySelector(".hcw-prior-marker")!, 220); // 3/4 of the log track: 0.1
+    expect(model.sent.at(-1)).toMatchObject({ op: "prior", args: { name: "lr", confidence: "medium" } });
+    expect(model.sent.at(-1).args.value).toBeCloseTo(0.1, 2);
+    const pin = el.querySelector<HTMLInputElement>('[data-param="depth"] .hcw-pin')!;
+    pin.checked = true;
+    pin.dispatchEvent(new Event("change"));
+    expect(model.sent.at(-1)).toMatchObject({ op: "pin", args: { name: "depth", value: 9 } });
+    el.querySelector<HTMLButtonElement>('[data-param="loss"] .hcw-choice[data-choice="exponential"]')!.click();
+    expect(model.sent.at(-1)).toMatchObject({ op: "allow", args: { name: "loss", choices: ["log_loss"] } });
+    el.querySelector<HTMLButtonElement>('[data-param="depth"] button[data-action="reset"]')!.click();
+    expect(model.sent.at(-1)).toMatchObject({ op: "reset", args: { name: "depth" } });
+  });
+
+  it("counts sampled values into histograms", async () => {
+    const { model, el } = setup();
+    model.deliver({ type: "delta", samples: [[6, "exponential", 0.01], [16, "exponential", 1.0]] });
+    await frame();
+    const bars = [...el.querySelectorAll('[data-param="lr"] .hcw-hist-bar')].map((b) => Number(b.getAttribute("data-count")));
+    expect(bars).toHaveLength(BINS);
+    expect(bars[BINS / 2]).toBe(2);
+    expect(bars[BINS - 1]).toBe(1);
+    const counts = [...el.querySelectorAll('[data-param="loss"] .hcw-count')].map((c) => c.textContent);
+    expect(counts).toEqual(["1", "2"]);
+  });
+});

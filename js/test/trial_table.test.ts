@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ROW_HEIGHT, render } from "../src/trial_table";
+import { FakeModel, frame, mount } from "./fake_model";
+
+const STATES = ["c", "c", "f", "r"];
+function rows(n: number) {
+  // [n, state, value, origin, review, version, duration, params, err]
+  return Array.from({ length: n }, (_, i) => [i, STATES[i % 4], STATES[i % 4] === "c" ? (i * 7919) % 1000 / 10 : null, "m", null, 0, 0.5, [i % 16, "a"], STATES[i % 4] === "f" ? 1 : 0]);
+}
+
+function setup(n = 10_000) {
+  const model = new FakeModel();
+  const { el, cleanup } = mount(render, model);
+  model.deliver({ type: "snapshot", names: ["depth", "loss"], direction: "minimize", rows: rows(n) });
+  return { model, el, cleanup };
+}
+
+const shown = (el: HTMLElement) => [...el.querySelectorAll<HTMLElement>(".hcw-row")].map((r) => Number(r.dataset.number));
+
+afterEach(() => document.body.replaceChildren());
+
+describe("TrialTable", () => {
+  it("renders only the visible rows of 10,000", async () => {
+    const { model, el } = setup();
+    expect(model.sent[0]).toEqual({ type: "snapshot" });
+    await frame();
+    const n = shown(el).length;
+    expect(n).toBeGreaterThan(5);
+    expect(n).toBeLessThan(40);
+    expect(el.querySelector(".hcw-row-count")!.textContent).toBe("10000 of 10000 trials");
+    expect(el.querySelector<HTMLElement>(".hcw-spacer")!.style.height).toBe(`${10_000 * ROW_HEIGHT}px`);
+    const vp = el.querySelector<HTMLElement>(".hcw-viewport")!;
+    vp.scrollTop = 5000 * ROW_HEIGHT;
+    vp.dispatchEvent(new Event("scroll"));
+    await frame();
+    expect(shown(el)).toContain(5000);
+    expect(shown(el)).not.toContain(0);
+  });
+
+  it("sorts by any column and filters by state and review", async () => {
+    const { model, el } = setup(200);
+    await frame();
+    el.querySelector<HTMLElement>('.hcw-th[data-col="value"]')!.click();
+    await frame();
+    const values = shown(el).slice(0, 5).map((n) => ((n * 7919) % 1000) / 10);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    el.querySelector<HTMLElement>('.hcw-th[data-col="value"]')!.click();
+    await frame();
+    expect(el.querySelector('.hcw-th[data-col="value"]')!.getAttribute("data-sort")).toBe("desc");
+    const sel = el.querySelector<HTMLSelectElement>(".hcw-filter-state")!;
+    sel.value = "failed";
+    sel.dispatchEvent(new Event("change"));
+    await frame();
+    expect(shown(el).every((n) => n % 4 === 2)).toBe(true);
+    expect(el.querySelector(".hcw-row-count")!.textContent).toBe("50 of 200 trials");
+    sel.value = "";
+    sel.dispatchEvent(new Event("change"));
+    model.deliver({ type: "delta", rows: [[1, "c", 3.5, "m", "x", 0, 0.5, null, 0]] });
+    const rev = el.querySelector<HTMLSelectElement>(".hcw-filter-review")!;
+    rev.value = "rejected";
+    rev.dispatchEvent(new Event("change"));
+    await frame();
+    expect(shown(el)).toEqual([1]);
+    // the delta said params were unchanged: the row keeps those of the snapshot
+    expect(el.querySelector('.hcw-row[data-number="1"]')!.textContent).toContain("a");
+    expect(el.querySelector('.hcw-row[data-number="1"]')!.getAttribute("data-review")).toBe("rejected");
+  });
+
+  it("sends accept / reject / undo per row", async () => {
+    const { model, el } = setup(20);
+    await frame();
+    el.querySelector<HTMLButtonElement>('.hcw-row[data-number="4"] button[data-action="reject"]')!.click();
+    expect(model.sent.at(-1)).toMatchObject({ type: "edit", op: "reject", args: { trial: 4 } });
+    model.ack("edit", false, "trial 4: no such trial");
+    await frame();
+    expect(el.querySelector(".hcw-error")!.textContent).toContain("no such trial");
+    expect(el.querySelector<HTMLButtonElement>('.hcw-row[data-number="4"] button[data-action="undo"]')!.disabled).toBe(true);
+    model.deliver({ type: "delta", rows: [[4, "c", 1, "m", "a", 0, 0.5, null, 0]] });
+    await frame();
+    el.querySelector<HTMLButtonElement>('.hcw-row[data-number="4"] button[data-action="undo"]')!.click();
+    expect(model.sent.at(-1)).toMatchObject({ op: "unreview", args: { trial: 4 } });
+  });
+
+  it("opens a row's details and sends its actions", async () => {
+    const { model, el } = setup(20);
+    await frame();
+    el.querySelector<HTMLElement>('.hcw-row[data-number="2"] .hcw-c-value')!.click();
+    expect(model.sent.at(-1)).toMatchObject({ type: "details", n: 2 });
+    model.ack("details", true, null, {
+      number: 2, state: "failed", value: null, params: { depth: 2, loss: "a" }, origin: "model", version: 3,
+      error: "Traceback: ValueError: bad", score: { log_l: -1.5, acquisition: 0.2 },
+      steering_event: { seq: 3, kind: "narrow", payload: { name: "depth" }, source: "widget" },
+    });
+    await frame();
+    const panel = el.querySelector<HTMLElement>(".hcw-details")!;
+    expect(panel.hidden).toBe(false);
+    expect(panel.dataset.number).toBe("2");
+    expect(panel.querySelector(".hcw-config")!.textContent).toContain("depth");
+    expect(panel.querySelector(".hcw-provenance")!.textContent).toContain("steering version 3");
+    expect(panel.querySelector(".hcw-error-text")!.textContent).toContain("ValueError: bad");
+    panel.querySelector<HTMLButtonElement>('button[data-action="enqueue-copy"]')!.click();
+    expect(model.sent.at(-1)).toMatchObject({ type: "action", op: "enqueue_copy", n: 2 });
+    panel.querySelector<HTMLButtonElement>('button[data-action="use-as-prior"]')!.click();
+    expect(model.sent.at(-1)).toMatchObject({ type: "action", op: "use_as_prior", n: 2 });
+    panel.querySelector<HTMLButtonElement>('button[data-action="close"]')!.click();
+    expect(panel.hidden).toBe(true);
+  });
+
+  it("never lets a stale running row replace a finished one", async () => {
+    const { model, el } = setup(4);
+    model.deliver({ type: "delta", rows: [[0, "r", null, "m", null, 0, null, null, 0]] });
+    await frame();
+    expect(el.querySelector('.hcw-row[data-number="0"]')!.getAttribute("data-state")).toBe("complete");
+  });
+});
