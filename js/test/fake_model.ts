@@ -34,6 +34,11 @@ export class FakeModel {
     this.sent.push(msg);
   }
 
+  /** The last message the view sent. */
+  last(): any {
+    return this.sent[this.sent.length - 1];
+  }
+
   save_changes(): void {
     this.saves += 1;
   }

@@ -59,7 +59,7 @@ describe("SpaceEditor", () => {
     const row = el.querySelector('[data-param="lr"]')!;
     const before = cx(row, ".hcw-handle-high");
     drag(row.querySelector(".hcw-handle-high")!, 150); // the middle of the log track: 1e-2
-    const req = model.sent.at(-1);
+    const req = model.last();
     expect(req).toMatchObject({ type: "edit", op: "narrow", args: { name: "lr", low: 1e-4 } });
     expect(req.args.high).toBeCloseTo(0.01, 3);
     expect(cx(row, ".hcw-handle-high")).toBeLessThan(before);
@@ -91,16 +91,16 @@ describe("SpaceEditor", () => {
     const { model, el } = setup();
     const lrRow = el.querySelector('[data-param="lr"]')!;
     drag(lrRow.querySelector(".hcw-prior-marker")!, 220); // 3/4 of the log track: 0.1
-    expect(model.sent.at(-1)).toMatchObject({ op: "prior", args: { name: "lr", confidence: "medium" } });
-    expect(model.sent.at(-1).args.value).toBeCloseTo(0.1, 2);
+    expect(model.last()).toMatchObject({ op: "prior", args: { name: "lr", confidence: "medium" } });
+    expect(model.last().args.value).toBeCloseTo(0.1, 2);
     const pin = el.querySelector<HTMLInputElement>('[data-param="depth"] .hcw-pin')!;
     pin.checked = true;
     pin.dispatchEvent(new Event("change"));
-    expect(model.sent.at(-1)).toMatchObject({ op: "pin", args: { name: "depth", value: 9 } });
+    expect(model.last()).toMatchObject({ op: "pin", args: { name: "depth", value: 9 } });
     el.querySelector<HTMLButtonElement>('[data-param="loss"] .hcw-choice[data-choice="exponential"]')!.click();
-    expect(model.sent.at(-1)).toMatchObject({ op: "allow", args: { name: "loss", choices: ["log_loss"] } });
+    expect(model.last()).toMatchObject({ op: "allow", args: { name: "loss", choices: ["log_loss"] } });
     el.querySelector<HTMLButtonElement>('[data-param="depth"] button[data-action="reset"]')!.click();
-    expect(model.sent.at(-1)).toMatchObject({ op: "reset", args: { name: "depth" } });
+    expect(model.last()).toMatchObject({ op: "reset", args: { name: "depth" } });
   });
 
   it("counts sampled values into histograms", async () => {

@@ -70,7 +70,7 @@ describe("TrialTable", () => {
     const { model, el } = setup(20);
     await frame();
     el.querySelector<HTMLButtonElement>('.hcw-row[data-number="4"] button[data-action="reject"]')!.click();
-    expect(model.sent.at(-1)).toMatchObject({ type: "edit", op: "reject", args: { trial: 4 } });
+    expect(model.last()).toMatchObject({ type: "edit", op: "reject", args: { trial: 4 } });
     model.ack("edit", false, "trial 4: no such trial");
     await frame();
     expect(el.querySelector(".hcw-error")!.textContent).toContain("no such trial");
@@ -78,14 +78,14 @@ describe("TrialTable", () => {
     model.deliver({ type: "delta", rows: [[4, "c", 1, "m", "a", 0, 0.5, null, 0]] });
     await frame();
     el.querySelector<HTMLButtonElement>('.hcw-row[data-number="4"] button[data-action="undo"]')!.click();
-    expect(model.sent.at(-1)).toMatchObject({ op: "unreview", args: { trial: 4 } });
+    expect(model.last()).toMatchObject({ op: "unreview", args: { trial: 4 } });
   });
 
   it("opens a row's details and sends its actions", async () => {
     const { model, el } = setup(20);
     await frame();
     el.querySelector<HTMLElement>('.hcw-row[data-number="2"] .hcw-c-value')!.click();
-    expect(model.sent.at(-1)).toMatchObject({ type: "details", n: 2 });
+    expect(model.last()).toMatchObject({ type: "details", n: 2 });
     model.ack("details", true, null, {
       number: 2, state: "failed", value: null, params: { depth: 2, loss: "a" }, origin: "model", version: 3,
       error: "Traceback: ValueError: bad", score: { log_l: -1.5, acquisition: 0.2 },
@@ -99,9 +99,9 @@ describe("TrialTable", () => {
     expect(panel.querySelector(".hcw-provenance")!.textContent).toContain("steering version 3");
     expect(panel.querySelector(".hcw-error-text")!.textContent).toContain("ValueError: bad");
     panel.querySelector<HTMLButtonElement>('button[data-action="enqueue-copy"]')!.click();
-    expect(model.sent.at(-1)).toMatchObject({ type: "action", op: "enqueue_copy", n: 2 });
+    expect(model.last()).toMatchObject({ type: "action", op: "enqueue_copy", n: 2 });
     panel.querySelector<HTMLButtonElement>('button[data-action="use-as-prior"]')!.click();
-    expect(model.sent.at(-1)).toMatchObject({ type: "action", op: "use_as_prior", n: 2 });
+    expect(model.last()).toMatchObject({ type: "action", op: "use_as_prior", n: 2 });
     panel.querySelector<HTMLButtonElement>('button[data-action="close"]')!.click();
     expect(panel.hidden).toBe(true);
   });
