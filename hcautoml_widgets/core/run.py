@@ -99,6 +99,7 @@ class Run:
         self._pause_at: int | None = None  # total started at which step() pauses
         self._deadline: float | None = None
         self._started = 0
+        self._active = 0  # slots claimed whose trial has not been told yet
         self._failures_in_row = 0
         self.budget: int | None = None
         self.started_at: float | None = None
@@ -214,7 +215,7 @@ class Run:
             if self._status in ("idle", "finished", "failed"):
                 if self.objective is None:
                     raise ValueError("this run has no objective (loaded for inspection)")
-                self._begin(n, None)
+                self._begin(None, None)
                 self._pause_at = self._started + n
                 self._launch()
                 return "running"
@@ -232,6 +233,7 @@ class Run:
             if self._status in ("idle", "finished", "failed"):
                 return self._refuse(f"not running ({self._status}): stop() does nothing")
             self._stop = True
+            self._paused = False
             self.status_reason = "stopped by request"
             self._set_status("stopping")
             self._cond.notify_all()
@@ -244,7 +246,8 @@ class Run:
         Returns False on timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
-            while self._threads and not (self._paused and self._running_count() == 0):
+            while self._threads and not (self._paused and not self._stop
+                                         and self._running_count() == 0):
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     return False
@@ -260,7 +263,7 @@ class Run:
             t.start()
 
     def _running_count(self) -> int:
-        return self.records_.counts()["running"]
+        return self._active
 
     def _claim(self) -> bool:
         """Reserve the next trial slot, waiting while paused; False when the run is over."""
@@ -280,6 +283,7 @@ class Run:
                     self._set_status("paused")
                 if not self._paused:
                     self._started += 1
+                    self._active += 1
                     if self._pause_at is not None and self._started >= self._pause_at:
                         self._pause_at = None
                         self._paused = True
@@ -291,7 +295,14 @@ class Run:
     def _work(self) -> None:
         try:
             while self._claim():
-                self._one_trial()
+                try:
+                    self._one_trial()
+                except Exception as exc:  # storage or sampler broke: stop, and say why
+                    with self._cond:
+                        self._active -= 1
+                        self._stop = True
+                        self.status_reason = f"internal error: {type(exc).__name__}: {exc}"
+                        self._set_status("failed")
         finally:
             with self._cond:
                 me = threading.current_thread()
@@ -344,6 +355,7 @@ class Run:
 
     def _after_trial(self, state: TrialState, error: str | None) -> None:
         with self._cond:
+            self._active -= 1
             if state == TrialState.FAIL:
                 self._failures_in_row += 1
                 if self._failures_in_row >= self.max_consecutive_failures and not self._stop:

@@ -1,0 +1,62 @@
+"""The private TPE seams the steering relies on, pinned so an Optuna upgrade fails loudly here."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import optuna
+from ConfigSpace import ConfigurationSpace, Float
+from optuna.samplers import TPESampler
+from optuna.samplers._tpe.parzen_estimator import _ParzenEstimator
+
+from core_helpers import run_trials
+from hcautoml_widgets.core import tpe_hooks
+from hcautoml_widgets.core.sampler import ATTR_SCORE, SteeredSampler
+from hcautoml_widgets.core.space import SearchSpace
+from hcautoml_widgets.core.steering import Steering
+
+
+def test_seams_exist_with_the_expected_shape() -> None:
+    tpe = TPESampler()
+    params = list(inspect.signature(tpe._compute_acquisition_func).parameters)
+    assert params == ["samples", "mpe_below", "mpe_above"]
+    assert tpe._parzen_estimator_cls is _ParzenEstimator
+    assert list(inspect.signature(_ParzenEstimator.sample).parameters) == ["self", "rng", "size"]
+    # TPE's argmax picks index 0 when every candidate is -inf: the reason we never let every
+    # candidate be infeasible (repairs are always added).
+    assert TPESampler._compare({"x": np.array([5.0, 6.0])}, np.array([-np.inf, -np.inf])) == {
+        "x": 5.0}
+
+
+def test_install_is_per_instance_and_idempotent() -> None:
+    a, b = TPESampler(), TPESampler()
+    tpe_hooks.install(a)
+    est = a._parzen_estimator_cls
+    tpe_hooks.install(a)
+    assert a._parzen_estimator_cls is est
+    assert b._parzen_estimator_cls is _ParzenEstimator
+
+
+def test_choice_stays_feasible_when_the_model_points_elsewhere() -> None:
+    space = SearchSpace.from_any(ConfigurationSpace({"x": Float("x", (0.0, 10.0))}))
+    steering = Steering(space)
+    study = optuna.create_study(
+        sampler=SteeredSampler(steering, TPESampler(seed=0, n_startup_trials=5)))
+    # The model learns that small x is good, then x is confined to the bad end.
+    run_trials(study, space, 20, lambda c: c["x"])
+    steering.narrow("x", 9.0, 9.5)
+    later = run_trials(study, space, 10, lambda c: c["x"])
+    assert all(9.0 <= t.params["x"] <= 9.5 for t in later)
+    assert all(np.isfinite(t.system_attrs[ATTR_SCORE]["acquisition"]) for t in later)
+
+
+def test_unsteered_tpe_in_the_same_process_is_untouched() -> None:
+    def values(sampler: optuna.samplers.BaseSampler) -> list[float]:
+        study = optuna.create_study(sampler=sampler)
+        study.optimize(lambda t: t.suggest_float("x", 0, 1) ** 2, n_trials=15)
+        return [t.params["x"] for t in study.trials]
+
+    plain = values(TPESampler(seed=3, n_startup_trials=5))
+    SteeredSampler(Steering(SearchSpace([])), TPESampler(seed=9))  # installs on another instance
+    assert values(TPESampler(seed=3, n_startup_trials=5)) == plain
