@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="ignore the prior study's cache of finished runs")
     parser.add_argument("--problems", default=None,
                         help="comma-separated subset of the prior study's problems")
+    parser.add_argument("--max-minutes", type=float, default=None,
+                        help="prior study: start no new run after this many minutes; the "
+                             "tables then show how many runs each method had")
     args = parser.parse_args(argv)
     names = args.names or list(BENCHMARKS)
 
@@ -56,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
             problems = args.problems.split(",") if args.problems else None
             priors.main(quick=args.quick, workers=args.workers, fresh=args.fresh,
-                        problems=problems, log=log)
+                        problems=problems, max_minutes=args.max_minutes, log=log)
     log(f"done in {time.time() - t0:.0f} s")
     return 0
 

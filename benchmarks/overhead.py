@@ -135,7 +135,10 @@ def main(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, A
     data = {"benchmark": "overhead", "command": command, "results": [tpe, rnd],
             "checks": checks, "environment": report.environment()}
     report.write_json(out / "overhead.json", data)
-    report.write_markdown(out / "overhead.md", markdown(data))
+    table = markdown(data)
+    report.write_markdown(out / "overhead.md", table)
+    if not quick:
+        report.update_readme("overhead", table)
     log(f"overhead: wrote {out / 'overhead.md'}")
     return data
 

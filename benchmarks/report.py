@@ -91,3 +91,23 @@ def _plain(x: Any) -> Any:
     if isinstance(x, np.ndarray):
         return x.tolist()
     raise TypeError(f"not JSON-able: {type(x).__name__}")
+
+
+README = Path(__file__).resolve().parent / "README.md"
+
+
+def update_readme(name: str, table: str) -> bool:
+    """Put ``table`` between the ``<!-- name:start -->`` and ``<!-- name:end -->`` markers of
+    benchmarks/README.md, so the README always shows the latest full run. Returns False when the
+    markers are missing (the README is then left alone)."""
+    if not README.exists():
+        return False
+    text = README.read_text()
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    i, j = text.find(start), text.find(end)
+    if i < 0 or j < i:
+        return False
+    # The table's own title is the README's section heading already.
+    body = "\n".join(line for line in table.splitlines() if not line.startswith("# "))
+    README.write_text(text[: i + len(start)] + "\n" + body.strip() + "\n" + text[j:])
+    return True

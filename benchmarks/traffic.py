@@ -147,7 +147,10 @@ def main(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, A
     data = {"benchmark": "traffic", "command": command, "results": results, "checks": checks,
             "environment": report.environment()}
     report.write_json(out / "traffic.json", data)
-    report.write_markdown(out / "traffic.md", markdown(data))
+    table = markdown(data)
+    report.write_markdown(out / "traffic.md", table)
+    if not quick:
+        report.update_readme("traffic", table)
     log(f"traffic: wrote {out / 'traffic.md'}")
     return data
 
