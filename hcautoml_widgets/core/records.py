@@ -53,9 +53,17 @@ class Records:
         self._lock = threading.Lock()
         self._sign = 1.0 if direction == "minimize" else -1.0
         self._best: int | None = None
+        # Kept up to date on every put: the status line asks for counts after every trial.
+        self._counts = {"total": 0, "running": 0, "complete": 0, "failed": 0, "pruned": 0}
 
     def put(self, row: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
+            old = self._rows.get(row["number"])
+            if old is None:
+                self._counts["total"] += 1
+            else:
+                self._counts[old["state"]] -= 1
+            self._counts[row["state"]] += 1
             self._rows[row["number"]] = row
             if self._better(row, self._best):
                 self._best = row["number"]
@@ -103,11 +111,7 @@ class Records:
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            out = {"total": len(self._rows), "running": 0, "complete": 0, "failed": 0,
-                   "pruned": 0}
-            for row in self._rows.values():
-                out[row["state"]] += 1
-            return out
+            return dict(self._counts)
 
 
 def to_dataframe(rows: list[dict[str, Any]], names: list[str]) -> pd.DataFrame:

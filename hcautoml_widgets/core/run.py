@@ -26,7 +26,13 @@ from hcautoml_widgets.core import export as export_mod
 from hcautoml_widgets.core import persistence as store
 from hcautoml_widgets.core.feed import EventFeed
 from hcautoml_widgets.core.records import ATTR_ERROR, Records, plain_value, row_from_trial
-from hcautoml_widgets.core.sampler import ATTR_ENQUEUED, SteeredSampler
+from hcautoml_widgets.core.sampler import (
+    ATTR_ENQUEUED,
+    ATTR_ORIGIN,
+    ATTR_SCORE,
+    ATTR_VERSION,
+    SteeredSampler,
+)
 from hcautoml_widgets.core.space import ParamSpec, SearchSpace
 from hcautoml_widgets.core.steering import Steering
 
@@ -34,6 +40,8 @@ if TYPE_CHECKING:
     from hcautoml_widgets.core.events import SteeringEvent
 
 STATUSES = ("idle", "running", "paused", "stopping", "finished", "failed")
+_STATE_NAMES = {TrialState.COMPLETE: "complete", TrialState.FAIL: "failed",
+                TrialState.PRUNED: "pruned"}
 
 
 class RunStateWarning(UserWarning):
@@ -312,17 +320,23 @@ class Run:
                 self._cond.notify_all()
 
     def _one_trial(self) -> None:
+        started = time.time()
         trial = self.study.ask()
         config: dict[str, Any] = {}
         for name in self.space.names:
             if self.space.is_active(name, config):
                 config[name] = _suggest(trial, self.space.params[name])
-        row = row_from_trial(self.study._storage.get_trial(trial._trial_id))
+        # Rows are built from what this thread already knows: reading the trial back from the
+        # storage deep-copies it, which was most of this loop's own cost.
         provenance = self.sampler.provenance(trial)
-        row["origin"] = provenance.get("hcw:origin", row["origin"])
-        row["enqueued"] = provenance.get(ATTR_ENQUEUED)
-        row["review"] = None
-        self.feed.publish({"type": "trial", "record": self.records_.put(row)})
+        row: dict[str, Any] = {
+            "number": trial.number, "state": "running", "value": None, "params": config,
+            "origin": provenance.get(ATTR_ORIGIN, "startup"),
+            "version": provenance.get(ATTR_VERSION, 0), "review": None, "start": started,
+            "end": None, "duration": None, "error": None,
+            "score": provenance.get(ATTR_SCORE), "enqueued": provenance.get(ATTR_ENQUEUED),
+        }
+        self.feed.publish({"type": "trial", "record": self.records_.put(dict(row))})
 
         error: str | None = None
         state = TrialState.COMPLETE
@@ -348,8 +362,10 @@ class Run:
             self.study.tell(trial, value)
         else:
             self.study.tell(trial, state=state)
-        final = row_from_trial(self.study._storage.get_trial(trial._trial_id),
-                               review=self.steering.state.reviews.get(trial.number))
+        end = time.time()
+        final = {**row, "state": _STATE_NAMES[state], "value": value, "end": end,
+                 "duration": end - row["start"], "error": error,
+                 "review": self.steering.state.reviews.get(trial.number)}
         self.feed.publish({"type": "trial", "record": self.records_.put(final)})
         self._after_trial(state, error)
 

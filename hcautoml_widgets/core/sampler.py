@@ -123,11 +123,15 @@ class SteeredSampler(BaseSampler):
         if ctx is not None:
             return ctx
         state = self.steering.state
-        finished = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,),
-                                     use_cache=True)
-        versions = [int(t.system_attrs.get(ATTR_VERSION, 0)) for t in finished
-                    if not state.is_rejected(t.number)]
+        versions: list[int] = []
         accepted: list[tuple[Mapping[str, Any], float]] = []
+        if state.priors or state.accepted_since:
+            # Only beliefs need the history (to count t since each was stated): skip the scan
+            # otherwise, it is the one per-trial cost that grows with the run.
+            finished = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,),
+                                         use_cache=True)
+            versions = [int(t.system_attrs.get(ATTR_VERSION, 0)) for t in finished
+                        if not state.is_rejected(t.number)]
         if state.accepted_since:
             configs = {t.number: t.params for t in finished if t.number in state.accepted_since}
             accepted = accepted_evidence(state, configs, versions, self.prior_beta)
