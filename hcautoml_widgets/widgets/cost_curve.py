@@ -238,9 +238,10 @@ class CostCurve(w.VBox):
 
     @staticmethod
     def _legend() -> str:
-        dots = "".join(
-            f'<span style="margin-right:10px"><span style="color:{c}">●</span> {name}</span>'
-            for name, c in zip([*ORIGINS, "rejected"], PALETTE, strict=True))
-        return (f'<div class="hcw-legend" style="font-size:12px">{dots}'
-                '<span style="color:#d62728">✕</span> failed &nbsp; '
-                '<span style="color:#d62728">━</span> best so far &nbsp; ▼ steering</div>')
+        item = '<span style="margin-right:10px;white-space:nowrap">{}</span>'
+        keys = [f'<span style="color:{c}">●</span> {name}'
+                for name, c in zip([*ORIGINS, "rejected"], PALETTE, strict=True)]
+        keys += ['<span style="color:#d62728">✕</span> failed',
+                 '<span style="color:#d62728">━</span> best so far', "▼ steering"]
+        return ('<div class="hcw-legend" style="font-size:12px;line-height:1.6">'
+                + "".join(item.format(k) for k in keys) + "</div>")

@@ -106,7 +106,8 @@ export function fmt(v: Scalar | undefined, digits = 4): string {
   if (typeof v === "number") {
     if (Number.isInteger(v)) return String(v);
     const a = Math.abs(v);
-    return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(digits - 1) : String(+v.toPrecision(digits));
+    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(digits - 1).replace(/\.?0+e/, "e");
+    return String(+v.toPrecision(digits));
   }
   return String(v);
 }

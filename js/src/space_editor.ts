@@ -8,7 +8,7 @@
 //       pointer: the new range is sent on release); rect.hcw-current (the current range);
 //       path.hcw-prior-marker (drag to set the prior; class hcw-prior-unset when there is none);
 //       rect.hcw-hist-bar (histogram of sampled values, data-count); line.hcw-pin-marker;
-//       .hcw-range-text shows "low – high"
+//       .hcw-range-text shows the current "low – high", .hcw-base-text the base range
 //   categorical rows: button.hcw-choice[data-choice="VALUE"][aria-pressed] (toggle allowed),
 //       .hcw-count inside each choice, select.hcw-prior-select (prior choice, "" = none)
 //   every row: select.hcw-confidence, input.hcw-pin[type=checkbox] (pin toggle),
@@ -68,7 +68,7 @@ const CSS = `
 .hcw-param { border-bottom:1px solid #eee; padding:2px 0 4px; }
 .hcw-param-head { display:flex; align-items:center; gap:6px; flex-wrap:wrap; }
 .hcw-param-head .hcw-name { font-weight:600; min-width:90px; }
-.hcw-range-text, .hcw-cond { color:#666; }
+.hcw-range-text { color:#333; } .hcw-base-text, .hcw-cond { color:#888; }
 .hcw-track { width:100%; height:56px; display:block; touch-action:none; user-select:none; }
 .hcw-track .hcw-base { stroke:#ccc; stroke-width:4; }
 .hcw-track .hcw-current { fill:#1f77b4; opacity:.55; }
@@ -110,13 +110,15 @@ class ParamRow {
       return;
     }
     const rangeText = h("span", { class: "hcw-range-text" });
+    const baseText = h("span", { class: "hcw-base-text", title: "base range" },
+      p.kind === "categorical" ? "" : `of ${fmt(p.low)} – ${fmt(p.high)}${p.log ? " (log)" : ""}`);
     const conf = h("select", { class: "hcw-confidence", title: "prior confidence" });
     for (const c of CONFIDENCES) conf.append(h("option", { value: c }, c));
     conf.value = "medium";
     const pin = h("input", { class: "hcw-pin", type: "checkbox", "data-action": "pin" });
     const reset = h("button", { "data-action": "reset", type: "button", title: "base range back" }, "reset");
     const clear = h("button", { "data-action": "clear-prior", type: "button" }, "clear prior");
-    head.append(rangeText, h("label", {}, pin, " pin"), conf, clear, reset);
+    head.append(rangeText, baseText, h("label", {}, pin, " pin"), conf, clear, reset);
     if (p.condition) {
       head.append(h("span", { class: "hcw-cond" }, `if ${p.condition.parent} ∈ {${p.condition.values.map((v) => fmt(v)).join(", ")}}`));
     }
@@ -255,7 +257,7 @@ class ParamRow {
     this.parts.high.setAttribute("cx", String(x1));
     this.parts.prior.setAttribute("transform", `translate(${xOf(toUnit(p, prior))},${TRACK_Y + 6})`);
     this.parts.prior.classList.toggle("hcw-prior-unset", !hasPrior);
-    this.parts.rangeText.textContent = `${fmt(lo)} – ${fmt(hi)}${p.log ? " (log)" : ""}`;
+    this.parts.rangeText.textContent = `${fmt(lo)} – ${fmt(hi)}`;
   }
 
   /** Redraw from the kernel's state (also how a refused edit is reverted). */
