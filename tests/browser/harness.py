@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import secrets
 import shutil
 import socket
@@ -207,7 +208,20 @@ class Kernel:
         self.client.load_connection_file(str(connection_file))
         self.client.session.session = uuid.uuid4().hex  # our own session, not the page's
         self.client.start_channels()
-        self.client.wait_for_ready(timeout=60)
+        # Not wait_for_ready(): after the kernel_info reply it drains IOPub until 0.2 s of
+        # silence, which never comes while a run streams widget messages. The reply is enough.
+        msg_id = self.client.kernel_info()
+        deadline = time.monotonic() + 60
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("the kernel did not answer kernel_info")
+            try:
+                reply = self.client.get_shell_msg(timeout=left)
+            except queue.Empty:
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
 
     def eval(self, expr: str, timeout: float = 60) -> Any:
         """Evaluate ``expr`` in the kernel and return its value, passed through JSON."""
@@ -263,10 +277,20 @@ class Notebook:
         self.command("notebook:run-all-cells")
 
     def run_cell(self, index: int) -> None:
-        """Select cell ``index`` and run it as a user would (Shift+Enter on the cell)."""
-        cell = self.panel.locator(".jp-Cell").nth(index)
-        cell.locator(".jp-InputPrompt").click()
-        self.page.keyboard.press("Shift+Enter")
+        """Run cell ``index`` from the page, as the notebook's own "run cell" command does.
+
+        Going through JupyterLab's command rather than a click keeps it independent of where
+        the cell is scrolled (cells far off screen may not be in the DOM).
+        """
+        self.page.evaluate(
+            """(i) => {
+                const panel = window.jupyterapp.shell.currentWidget;
+                panel.content.mode = 'command';
+                panel.content.activeCellIndex = i;
+                return window.jupyterapp.commands.execute('notebook:run-cell');
+            }""",
+            index,
+        )
 
     def wait_idle(self, timeout_ms: int = 120_000) -> None:
         """Wait until no cell shows ``[*]`` and the kernel reports idle."""
@@ -281,16 +305,25 @@ class Notebook:
         )
 
     def wait_cell_done(self, index: int, timeout_ms: int = 120_000) -> None:
+        """Wait for cell ``index`` to get its execution count; fail if it raised."""
         self.page.wait_for_function(
             """(i) => {
-                const p = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
-                const c = p && p.querySelectorAll('.jp-Cell')[i];
-                const t = c && c.querySelector('.jp-InputArea-prompt');
-                return !!t && /\\[\\d+\\]/.test(t.textContent);
+                const cell = window.jupyterapp.shell.currentWidget.content.widgets[i];
+                return cell.model.executionCount !== null;
             }""",
             arg=index,
             timeout=timeout_ms,
         )
+        errors = self.page.evaluate(
+            """(i) => {
+                const outs = window.jupyterapp.shell.currentWidget.content.widgets[i]
+                    .model.outputs.toJSON();
+                return outs.filter(o => o.output_type === 'error')
+                    .map(o => o.ename + ': ' + o.evalue);
+            }""",
+            index,
+        )
+        assert not errors, f"cell {index} raised: {errors}"
 
     @property
     def kernel(self) -> Kernel:

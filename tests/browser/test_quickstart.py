@@ -44,9 +44,7 @@ def test_quickstart_renders_every_view(
         arg=budget,
     )
     # The quickstart rejected its worst trial: the table greys it.
-    rejected = nb.kernel.eval(
-        "[r['number'] for r in run.records() if r['review'] == 'rejected']"
-    )
+    rejected = nb.kernel.eval("[r['number'] for r in run.records() if r['review'] == 'rejected']")
     assert len(rejected) == 1
     nb.panel.locator(".hcw-dashboard").first.scroll_into_view_if_needed()
     nb.screenshot("quickstart")
