@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 from optuna.distributions import BaseDistribution
 
 from hcautoml_widgets.core.events import SteeringState

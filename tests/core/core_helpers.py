@@ -41,7 +41,7 @@ def run_trials(study: optuna.Study, space: SearchSpace, n: int,
 def toy_objective(cfg: dict[str, Any]) -> float:
     """Smooth in the numeric parameters, with the categorical ones mattering a little."""
     total = 0.0
-    for name, v in cfg.items():
+    for v in cfg.values():
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             total += (float(v) - 0.3) ** 2 * 1e-2
         else:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from typing import Any
@@ -50,7 +51,7 @@ def test_rate_is_limited() -> None:
         i += 1
         time.sleep(0.001)
     feed.flush(5)
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(times) <= 0.6 * 20 + 2
     assert min(gaps) >= 0.045
 

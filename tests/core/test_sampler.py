@@ -17,8 +17,7 @@ from hcautoml_widgets.core.sampler import (
 )
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
-
-from core_helpers import run_trials, toy_objective
+from tests.core.core_helpers import run_trials, toy_objective
 
 BASES = {
     "tpe": lambda: TPESampler(seed=1, multivariate=True, n_startup_trials=5),
@@ -194,7 +193,7 @@ def test_accepted_trials_pull_the_model_towards_them() -> None:
         steering = Steering(space)
         study = optuna.create_study(
             sampler=SteeredSampler(steering, TPESampler(seed=5, n_startup_trials=8)))
-        steering.bind_trials(lambda n: 0 <= n < len(study.trials))
+        steering.bind_trials(lambda n, s=study: 0 <= n < len(s.trials))
         first = run_trials(study, space, 8, lambda c: abs(c["y"] - 5.0))
         target = max(first, key=lambda t: t.params["x"])
         if accept:

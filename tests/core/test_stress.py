@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from optuna.samplers import CmaEsSampler, QMCSampler, RandomSampler, TPESampler
 
-from core_helpers import ask_config
 from hcautoml_widgets.core.events import fold
 from hcautoml_widgets.core.sampler import ATTR_ENQUEUED, ATTR_VERSION, SteeredSampler
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
+from tests.core.core_helpers import ask_config
 
 THREADS = 4
 TRIALS_PER_EXAMPLE = 160

@@ -10,11 +10,11 @@ from ConfigSpace import ConfigurationSpace, Float
 from optuna.samplers import TPESampler
 from optuna.samplers._tpe.parzen_estimator import _ParzenEstimator
 
-from core_helpers import run_trials
 from hcautoml_widgets.core import tpe_hooks
 from hcautoml_widgets.core.sampler import ATTR_SCORE, SteeredSampler
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
+from tests.core.core_helpers import run_trials
 
 
 def test_seams_exist_with_the_expected_shape() -> None:
