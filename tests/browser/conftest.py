@@ -62,7 +62,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def open_notebook(
-    lab_server: LabServer, browser: Any, output_dir: Path
+    lab_server: LabServer, browser: Any, output_dir: Path, request: pytest.FixtureRequest
 ) -> Iterator[Callable[[str], Notebook]]:
     """Open a notebook of the server's root in a fresh browser context; clean up after."""
     opened: list[tuple[Any, Notebook]] = []
@@ -74,6 +74,7 @@ def open_notebook(
         console = ConsoleLog()
 
         def on_console(msg: Any) -> None:
+            console.everything.append(f"[{msg.type}] {msg.text}")
             if msg.type == "error":
                 console.add(f"{msg.text} @ {msg.location.get('url', '')}")
 
@@ -88,6 +89,9 @@ def open_notebook(
         yield _open
     finally:
         for context, nb in opened:
+            # The page's whole console, to look at when a test fails or to review the noise.
+            log = output_dir / f"console-{request.node.name}.log"
+            log.write_text("\n".join(nb.console.everything) + "\n")
             nb.close_kernel_client()
             context.close()
         lab_server.shutdown_kernels()

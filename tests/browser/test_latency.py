@@ -24,7 +24,7 @@ from tests.browser.scenario import CELL_START, open_scenario, param_row
 
 pytestmark = pytest.mark.browser
 
-N_TRIALS = 60
+N_TRIALS = 100
 N_EDITS = 50
 
 OBSERVE_TABLE = """() => {
