@@ -49,3 +49,24 @@ def test_quickstart_renders_every_view(
     nb.panel.locator(".hcw-dashboard").first.scroll_into_view_if_needed()
     nb.screenshot("quickstart")
     nb.assert_clean()
+
+
+def test_expert_knowledge_notebook_renders(
+    lab_server: LabServer, open_notebook: Callable[[str], Notebook]
+) -> None:
+    """The second notebook too: its comparison chart and its live dashboard, without errors."""
+    shutil.copy(ROOT / "notebooks" / "02_expert_knowledge.ipynb", lab_server.root / "expert.ipynb")
+    nb = open_notebook("expert.ipynb")
+    nb.run_all()
+    nb.wait_idle(timeout_ms=240_000)
+    for name, selector in VIEWS.items():
+        try:
+            nb.panel.locator(selector).first.wait_for(state="visible", timeout=30_000)
+        except Exception as exc:
+            raise AssertionError(f"the {name} did not render ({selector})") from exc
+    # Two bqplot figures: the comparison of strategies and the dashboard's cost curve.
+    assert nb.panel.locator(".bqplot").count() >= 2
+    nb.panel.locator('.hcw-control-bar[data-status="finished"]').wait_for()
+    nb.panel.locator(".hcw-dashboard").first.scroll_into_view_if_needed()
+    nb.screenshot("expert_knowledge")
+    nb.assert_clean()
