@@ -25,6 +25,16 @@ PALETTE = ["#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#17becf", "#c7c7c7"]
 FAILED_Y = 0.97  # on the unit scale: failed trials have no value, they sit at the top edge
 
 
+def nice_ceiling(n: float) -> float:
+    """The smallest of 10, 20, 50, 100, 200, 500, ... that is at least ``n``."""
+    step = 10.0
+    while True:
+        for m in (1.0, 2.0, 5.0):
+            if step * m >= n:
+                return step * m
+        step *= 10
+
+
 def event_label(ev: dict[str, Any]) -> str:
     """A short human description of a steering event, for the flag's tooltip."""
     kind, p = ev.get("kind", "?"), ev.get("payload") or {}
@@ -102,10 +112,12 @@ class CostCurve(w.VBox):
             add, levels=(4, 64))
 
         self.log_toggle = w.ToggleButton(value=False, description="log scale",
-                                         tooltip="Logarithmic value axis")
+                                         tooltip="Logarithmic value axis",
+                                         layout=w.Layout(width="110px", flex="0 0 auto"))
         self.log_toggle.add_class("hcw-log-toggle")
         self.log_toggle.observe(self._on_log, names="value")
-        super().__init__([w.HBox([self.log_toggle, w.HTML(self._legend())]), self.figure],
+        legend = w.HTML(self._legend(), layout=w.Layout(flex="1 1 auto"))
+        super().__init__([w.HBox([self.log_toggle, legend]), self.figure],
                          **kwargs)
         self.add_class("hcw-cost-curve")
 
@@ -114,6 +126,8 @@ class CostCurve(w.VBox):
         self._reviews: dict[str, str] = {}
         self._max_x = -1.0
         self._last_seq = 0
+        self._ylim: tuple[float, float] | None = None  # values the y domain covers
+        self._fresh: list[float] = []  # values plotted since the domain was last checked
         with self._lock:
             self._load()
         self._sub = run.feed.subscribe(self._on_batch, max_rate=20.0)
@@ -172,6 +186,7 @@ class CostCurve(w.VBox):
         value = float(raw)
         origin = rec.get("origin") or "model"
         self._values[n] = (value, origin)
+        self._fresh.append(value)
         self.points.append((n, value, self._code(n, origin)), key=n)
         if self._code(n, origin) == REJECTED:
             return False
@@ -214,6 +229,7 @@ class CostCurve(w.VBox):
         self.best.reset(pts)
 
     def _flush(self) -> None:
+        self._set_domains()
         for series in (self.rules, self.best, self.points, self.failed, self.flags):
             series.flush()
         best = self.best.points()
@@ -226,10 +242,45 @@ class CostCurve(w.VBox):
             with self.best_tail.hold_sync():
                 self.best_tail.x, self.best_tail.y = x, y
 
-    # -- log scale ----------------------------------------------------------------------------
+    # -- scales -------------------------------------------------------------------------------
+    def _set_domains(self) -> None:
+        """Fix the scales' domains and widen them only in steps.
+
+        A change of domain makes bqplot redraw every point of every mark (with a d3 transition
+        per point), which is what made a free-running curve crawl at a few thousand trials.
+        The x domain grows through 1-2-5 steps; the y domain only when a value falls outside it.
+        """
+        x_max = nice_ceiling(self._max_x + 1)
+        if self._sx.max != x_max:
+            with self._sx.hold_sync():
+                self._sx.min, self._sx.max = -0.5, x_max
+        values = [v for v, _ in self._values.values()] if self._ylim is None else self._fresh
+        self._fresh = []
+        if self.log_toggle.value:
+            values = [v for v in values if v > 0]
+        if not values:
+            return
+        lo, hi = min(values), max(values)
+        cur = self._ylim
+        if cur is not None and cur[0] <= lo and hi <= cur[1]:
+            return
+        if cur is not None:
+            lo, hi = min(lo, cur[0]), max(hi, cur[1])
+        self._ylim = (lo, hi)
+        if self.log_toggle.value:
+            pad = (hi / lo) ** 0.05 if hi > lo else 2.0
+            y_min, y_max = lo / pad, hi * pad
+        else:
+            pad = (hi - lo) * 0.05 or abs(hi) * 0.05 or 1.0
+            y_min, y_max = lo - pad, hi + pad
+        with self._sy.hold_sync():
+            self._sy.min, self._sy.max = float(y_min), float(y_max)
+
     def _on_log(self, change: dict[str, Any]) -> None:
         with self._lock:
             self._sy = bq.LogScale() if change["new"] else bq.LinearScale()
+            self._ylim = None  # recomputed over every value for the new scale
+            self._set_domains()
             for series in (self.best, self.points):
                 for mark in series.marks:
                     mark.scales = {**mark.scales, "y": self._sy}
