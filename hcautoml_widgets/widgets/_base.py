@@ -144,6 +144,11 @@ class FeedWidget(anywidget.AnyWidget):
             # The edit changed nothing (steering validates first); the view shows why.
             ack["ok"] = False
             ack["error"] = str(exc) or type(exc).__name__
+        except Exception as exc:
+            # A bug, but the view must still get its answer (it waits on it to unlock buttons).
+            _log.exception("%s: request %r failed", type(self).__name__, kind)
+            ack["ok"] = False
+            ack["error"] = f"{type(exc).__name__}: {exc}"
         self._emit(ack)
 
     def _edit(self, content: Message) -> None:

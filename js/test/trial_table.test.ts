@@ -112,4 +112,18 @@ describe("TrialTable", () => {
     await frame();
     expect(el.querySelector('.hcw-row[data-number="0"]')!.getAttribute("data-state")).toBe("complete");
   });
+
+  it("assembles a paged snapshot and starts over on a new one (page reload)", async () => {
+    const model = new FakeModel();
+    const { el } = mount(render, model);
+    const all = rows(300);
+    model.deliver({ type: "snapshot", names: ["depth", "loss"], direction: "minimize", rows: all.slice(0, 100) });
+    model.deliver({ type: "page", rows: all.slice(100, 200) });
+    model.deliver({ type: "page", rows: all.slice(200) });
+    await frame();
+    expect(el.querySelector(".hcw-row-count")!.textContent).toBe("300 of 300 trials");
+    model.deliver({ type: "snapshot", names: ["depth", "loss"], direction: "minimize", rows: all.slice(0, 10) });
+    await frame();
+    expect(el.querySelector(".hcw-row-count")!.textContent).toBe("10 of 10 trials");
+  });
 });

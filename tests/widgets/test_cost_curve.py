@@ -9,7 +9,7 @@ import numpy as np
 
 import hcautoml_widgets as hcw
 from hcautoml_widgets.widgets._chunks import ChunkedSeries, segments
-from hcautoml_widgets.widgets.cost_curve import REJECTED
+from hcautoml_widgets.widgets.cost_curve import REJECTED, nice_ceiling
 from tests.widgets.helpers import finish, make_run
 from tests.widgets.recording import Recorder
 
@@ -99,4 +99,30 @@ def test_curve_created_mid_run_shows_history(recorder: Recorder) -> None:
     curve = hcw.CostCurve(run)
     assert len(all_points(curve)) == 30
     assert next(str(n) for m in curve.flags.marks for n in m.names).startswith("#1 narrow depth")
+    curve.close()
+
+
+def test_scales_change_in_steps_not_per_trial(recorder: Recorder) -> None:
+    """A domain change redraws every point in the browser: it must be rare."""
+    run = make_run()
+    curve = hcw.CostCurve(run)
+    changes: list[Any] = []
+    curve._sx.observe(lambda ch: changes.append(ch["new"]), names=["max"])
+    finish(run, 150, curve)
+    assert curve._sx.max == 200 and len(changes) <= 3  # 10 -> 20 -> 50 ... in 1-2-5 steps
+    assert nice_ceiling(1) == 10 and nice_ceiling(101) == 200 and nice_ceiling(5000) == 5000
+    curve.close()
+
+
+def test_a_rejection_resends_one_point_mark(recorder: Recorder) -> None:
+    run = make_run()
+    curve = hcw.CostCurve(run)
+    finish(run, 150, curve)
+    point_marks = {m.model_id for m in curve.points.marks}
+    mark = recorder.mark()
+    run.steering.reject(3)  # trial 3 lives in the first frozen block
+    assert curve.flush()
+    updated = {s.comm_id for s in recorder.since(mark)
+               if s.msg_type == "comm_msg" and s.data.get("method") == "update"}
+    assert len(updated & point_marks) == 1
     curve.close()
