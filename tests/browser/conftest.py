@@ -18,6 +18,7 @@ from tests.browser.harness import (
     CHROMIUM_ARGS,
     LATENCIES,
     OUTPUT,
+    ROOT,
     TIMEOUT_MS,
     ConsoleLog,
     LabServer,
@@ -36,6 +37,10 @@ def output_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    bundle = ROOT / "hcautoml_widgets" / "static" / "control_bar.js"
+    if not bundle.is_file():
+        # Without it every view would only say so, and each test would time out on selectors.
+        pytest.fail(f"{bundle} is missing: build it with `cd js && npm ci && npm run build`")
     try:
         server = start_lab(tmp_path_factory.mktemp("jupyterlab"))
     except RuntimeError as exc:

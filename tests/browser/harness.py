@@ -373,7 +373,8 @@ class Notebook:
                     .map(e => e.innerText)
                     .filter(t => t.includes('Error displaying widget')
                               || t.includes('Traceback')
-                              || t.includes('Error:'))"""
+                              || t.includes('Error:')
+                              || t.includes('bundle') && t.includes('was not built'))"""
             )
         )
 

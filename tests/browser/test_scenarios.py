@@ -49,7 +49,7 @@ def test_drag_range_handle_narrows_and_later_trials_obey(
     assert [(e["kind"], e["source"]) for e in log] == [("narrow", "widget")] * 2
     version = nb.kernel.eval("run.steering.state.version")
     # The page shows the kernel's range, not only where the pointer left the handle.
-    row.locator(".hcw-range-text").filter(has_text=f"{low:g}").wait_for()
+    row.locator(".hcw-range-text").filter(has_text=f"{low:g} – {high:g}").wait_for()
 
     # Trials started after the edit carry its version and stay inside the new range.
     wait_kernel(
