@@ -116,7 +116,7 @@ class CostCurve(w.VBox):
                                          layout=w.Layout(width="110px", flex="0 0 auto"))
         self.log_toggle.add_class("hcw-log-toggle")
         self.log_toggle.observe(self._on_log, names="value")
-        legend = w.HTML(self._legend(), layout=w.Layout(flex="1 1 auto"))
+        legend = w.HTML(self._legend(), layout=w.Layout(flex="1 1 0%", min_width="0"))
         super().__init__([w.HBox([self.log_toggle, legend]), self.figure],
                          **kwargs)
         self.add_class("hcw-cost-curve")
@@ -289,10 +289,11 @@ class CostCurve(w.VBox):
 
     @staticmethod
     def _legend() -> str:
-        item = '<span style="margin-right:10px;white-space:nowrap">{}</span>'
+        item = '<span style="white-space:nowrap">{}</span>'
         keys = [f'<span style="color:{c}">●</span> {name}'
                 for name, c in zip([*ORIGINS, "rejected"], PALETTE, strict=True)]
         keys += ['<span style="color:#d62728">✕</span> failed',
                  '<span style="color:#d62728">━</span> best so far', "▼ steering"]
-        return ('<div class="hcw-legend" style="font-size:12px;line-height:1.6">'
+        return ('<div class="hcw-legend" style="font-size:12px;line-height:1.6;display:flex;'
+                'flex-wrap:wrap;column-gap:10px">'
                 + "".join(item.format(k) for k in keys) + "</div>")
