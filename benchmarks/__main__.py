@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-minutes", type=float, default=None,
                         help="prior study: start no new run after this many minutes; the "
                              "tables then show how many runs each method had")
+    parser.add_argument("--smac-seeds", type=int, default=None,
+                        help="prior study: run SMAC3 on the first N seeds only (its trials cost "
+                             "~100x the others'); default: all seeds")
     args = parser.parse_args(argv)
     names = args.names or list(BENCHMARKS)
 
@@ -59,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
 
             problems = args.problems.split(",") if args.problems else None
             priors.main(quick=args.quick, workers=args.workers, fresh=args.fresh,
-                        problems=problems, max_minutes=args.max_minutes, log=log)
+                        problems=problems, max_minutes=args.max_minutes,
+                        smac_seeds=args.smac_seeds, log=log)
     log(f"done in {time.time() - t0:.0f} s")
     return 0
 

@@ -17,6 +17,7 @@ from benchmarks.optuna_arms import (
     run_tpe_enqueue_misleading,
 )
 from benchmarks.problems import Problem
+from benchmarks.reference_arm import run_prior_sampling
 
 # Fraction of the budget after which the "late" arm states its prior.
 LATE_FRACTION = 0.3
@@ -67,6 +68,7 @@ ARMS: dict[str, Arm] = {
     "steered_good_at_30pct": run_steered_good_late,
     "smac_pibo_good": run_smac_good,
     "smac_pibo_misleading": run_smac_misleading,
+    "prior_sampling_good": run_prior_sampling,
 }
 
 ARM_LABELS = {
@@ -79,6 +81,7 @@ ARM_LABELS = {
     "steered_good_at_30pct": "steered TPE, good prior at 30%",
     "smac_pibo_good": "SMAC3 piBO, good prior",
     "smac_pibo_misleading": "SMAC3 piBO, misleading prior",
+    "prior_sampling_good": "(reference) sampling the good prior only",
 }
 
 
@@ -89,12 +92,15 @@ FAMILY_SOURCES = {
     "optuna": ["benchmarks/common.py", "benchmarks/optuna_arms.py"],
     "smac": ["benchmarks/common.py", "benchmarks/smac_arm.py"],
     "steered": ["benchmarks/common.py", "benchmarks/steered.py", "hcautoml_widgets/core/*.py"],
+    "reference": ["benchmarks/common.py", "benchmarks/reference_arm.py"],
 }
 
 
 def family(arm: str) -> str:
     if arm.startswith("smac"):
         return "smac"
+    if arm == "prior_sampling_good":
+        return "reference"
     return "steered" if arm.startswith("steered") else "optuna"
 
 
@@ -112,7 +118,8 @@ def fingerprint(problem: Problem, arm: str) -> str:
     root = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
     fam = family(arm)
-    h.update(version("smac" if fam == "smac" else "optuna").encode())
+    h.update(version("smac" if fam == "smac" else "ConfigSpace" if fam == "reference"
+                     else "optuna").encode())
     h.update(repr((problem.params, problem.good, problem.misleading)).encode())
     h.update(inspect.getsource(_FUNCTIONS[problem.name]).encode())
     for pattern in FAMILY_SOURCES[fam]:

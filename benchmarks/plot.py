@@ -23,6 +23,7 @@ STYLE: dict[str, dict[str, Any]] = {
     "steered_good_at_30pct": {"color": "#1f9fbf", "ls": "-."},
     "smac_pibo_good": {"color": "#c0392b", "ls": "-"},
     "smac_pibo_misleading": {"color": "#c0392b", "ls": "--"},
+    "prior_sampling_good": {"color": "#2e8b57", "ls": ":", "lw": 1.0},
 }
 
 

@@ -54,13 +54,17 @@ def _task(problem: Problem, arm: str, seed: int, budget: int) -> dict[str, Any]:
 
 def run_study(problems: list[str], arms: list[str], seeds: list[int], budgets: dict[str, int],
               workers: int = 2, fresh: bool = False, max_minutes: float | None = None,
+              smac_seeds: int | None = None,
               log: Callable[[str], None] = print) -> list[dict[str, Any]]:
     """Run (or take from the cache) every run of the study; returns one dict per run.
 
     With ``max_minutes``, runs not started by then are skipped (and missing from the summary,
     whose tables say how many runs each method had)."""
     cache = {} if fresh else _load_cache()
-    wanted = [(p, a, s) for p in problems for a in arms for s in seeds]
+    def seeds_of(arm: str) -> list[int]:
+        return seeds[:smac_seeds] if arm.startswith("smac") and smac_seeds else seeds
+
+    wanted = [(p, a, s) for p in problems for a in arms for s in seeds_of(a)]
     keys = {w: _key(w[0], w[1], w[2], budgets[w[0]]) for w in wanted}
     todo = [w for w in wanted if keys[w] not in cache]
     # SMAC's runs cost ~100x the others: run everything else first, then SMAC seed by seed, so
@@ -188,10 +192,13 @@ def _checks(per_arm: dict[str, Any]) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------------
-def markdown(summary: dict[str, Any], seeds: int, command: str) -> str:
+def markdown(summary: dict[str, Any], seeds: int, command: str,
+             smac_seeds: int | None = None) -> str:
+    smac = (f" (SMAC3: the first {smac_seeds}, its runs costing ~100× the others')"
+            if smac_seeds and smac_seeds < seeds else "")
     parts = [
         "# Priors: what an expert's belief is worth\n",
-        f"`{command}` · {seeds} seeds per method · medians with [25th, 75th percentile] · "
+        f"`{command}` · {seeds} seeds per method{smac} · medians with [25th, 75th percentile] · "
         "a run that never reaches the target counts as budget + 1 · optimiser time = wall time "
         "minus time inside the objective, per trial · ×TPE = median trials to target divided "
         "by plain TPE's.\n",
@@ -233,23 +240,28 @@ def markdown(summary: dict[str, Any], seeds: int, command: str) -> str:
 
 def main(quick: bool = False, workers: int = 2, fresh: bool = False,
          problems: list[str] | None = None, max_minutes: float | None = None,
+         smac_seeds: int | None = None,
          log: Callable[[str], None] = print) -> dict[str, Any]:
     problems = problems or list(PROBLEMS)
     arms = list(ARMS)
+    if quick and smac_seeds is None:
+        smac_seeds = 1  # a smoke test of the SMAC runner, not a measurement
     seeds = QUICK_SEEDS if quick else FULL_SEEDS
     budgets = {p: PROBLEMS[p].quick_budget if quick else PROBLEMS[p].budget for p in problems}
     t0 = time.time()
     runs = run_study(problems, arms, seeds, budgets, workers=workers, fresh=fresh,
-                     max_minutes=max_minutes, log=log)
+                     max_minutes=max_minutes, smac_seeds=smac_seeds, log=log)
     summary = summarise(runs, problems, arms, budgets)
-    command = "python -m benchmarks priors" + (" --quick" if quick else "")
+    command = "python -m benchmarks priors" + (" --quick" if quick else "") + (
+        f" --smac-seeds {smac_seeds}" if smac_seeds else "")
     out = report.out_dir(quick)
-    data = {"benchmark": "priors", "command": command, "seeds": seeds, "budgets": budgets,
+    data = {"benchmark": "priors", "command": command, "seeds": seeds,
+            "smac_seeds": seeds[:smac_seeds] if smac_seeds else seeds, "budgets": budgets,
             "n_startup": N_STARTUP, "late_fraction": LATE_FRACTION,
             "elapsed_s": round(time.time() - t0, 1), "environment": report.environment(),
             "problems": summary}
     report.write_json(out / "priors.json", data)
-    table = markdown(summary, len(seeds), command)
+    table = markdown(summary, len(seeds), command, smac_seeds)
     report.write_markdown(out / "priors.md", table)
     if not quick:
         report.update_readme("priors", table)

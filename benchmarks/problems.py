@@ -164,7 +164,7 @@ PROBLEMS: dict[str, Problem] = {
         optimum=0.397887,
         target=0.397887 + 0.05,
         budget=100,
-        quick_budget=40,
+        quick_budget=30,
         # Near the minimum at (pi, 2.275), not on it: an expert's guess, not the answer.
         good={"x1": 3.4, "x2": 2.8},
         # The lower-left corner, where Branin is around 200: far from all three minima.
@@ -177,7 +177,7 @@ PROBLEMS: dict[str, Problem] = {
         optimum=-3.32237,
         target=-3.0,
         budget=150,
-        quick_budget=50,
+        quick_budget=40,
         good={f"x{i}": round(v + d, 3)
               for i, (v, d) in enumerate(zip(H6_ARGMIN, (0.05, -0.05, 0.05, 0.05, -0.05, 0.05),
                                              strict=True), start=1)},
@@ -193,7 +193,7 @@ PROBLEMS: dict[str, Problem] = {
         # 14 errors in 600 or fewer (within one error of the best known).
         target=14 / 600 + 1e-9,
         budget=100,
-        quick_budget=40,
+        quick_budget=30,
         good={"C": 10.0, "gamma": 0.03, "kernel": "rbf"},
         misleading={"C": 0.01, "gamma": 5.0, "kernel": "sigmoid"},
     ),
