@@ -213,6 +213,8 @@ def test_reload_shows_full_state_again(lab_server: LabServer, open_notebook: Ope
     )
     assert counts == total, (counts, total)
     nb.panel.locator(".hcw-dashboard .bqplot svg").first.wait_for()
+    # The reloaded page opens at the top of the notebook; bring the dashboard into view.
+    nb.panel.locator(".hcw-dashboard").first.evaluate("e => e.scrollIntoView()")
     nb.screenshot("reload")
     nb.assert_clean()
 
