@@ -56,8 +56,9 @@ export function fromUnit(p: ParamSpec, u: number): number {
   const hi = p.high as number;
   u = Math.min(1, Math.max(0, u));
   let v = p.log && lo > 0 ? Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo))) : lo + u * (hi - lo);
+  if (p.step) v = lo + Math.round((v - lo) / p.step) * p.step; // quantized parameters
   if (p.kind === "int") v = Math.round(v);
-  else v = +v.toPrecision(4); // a readable value; the kernel validates the exact one
+  else v = +v.toPrecision(p.step ? 12 : 4); // a readable value; the kernel validates the exact one
   return Math.min(hi, Math.max(lo, v));
 }
 

@@ -37,6 +37,8 @@ describe("log-aware mapping", () => {
     expect(fromUnit(lr, 0.75)).toBeCloseTo(0.1);
     expect(fromUnit(depth, 0.5)).toBe(9);
     expect(toUnit(lr, 10)).toBe(1);
+    const q: ParamSpec = { ...depth, kind: "float", low: 0, high: 1, step: 0.25 };
+    expect(fromUnit(q, 0.6)).toBe(0.5);
   });
 });
 
