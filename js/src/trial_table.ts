@@ -129,7 +129,8 @@ export function render({ model, el }: RenderProps): () => void {
     div.style.gridTemplateColumns = template();
     div.style.top = `${top}px`;
     const vals = [String(r.n), r.state, fmt(r.value), r.origin, r.review ?? "", fmt(r.version), fmt(r.duration, 3)];
-    vals.forEach((v, i) => div.append(h("span", { class: `hcw-c-${FIXED[i]}`, title: v }, v)));
+    // An empty cell would have no box to click or hover: show a dash instead.
+    vals.forEach((v, i) => div.append(h("span", { class: `hcw-c-${FIXED[i]}`, title: v }, v || "–")));
     for (const v of r.params) div.append(h("span", { title: fmt(v, 8) }, fmt(v)));
     const act = h("span", { class: "hcw-actions" });
     for (const [a, label, title] of [["accept", "✓", "accept"], ["reject", "✗", "reject"], ["undo", "↺", "remove review"]]) {

@@ -109,8 +109,8 @@ def test_scales_change_in_steps_not_per_trial(recorder: Recorder) -> None:
     changes: list[Any] = []
     curve._sx.observe(lambda ch: changes.append(ch["new"]), names=["max"])
     finish(run, 150, curve)
-    assert curve._sx.max == 200 and len(changes) <= 3  # 10 -> 20 -> 50 ... in 1-2-5 steps
-    assert nice_ceiling(1) == 10 and nice_ceiling(101) == 200 and nice_ceiling(5000) == 5000
+    assert curve._sx.max == 150 and len(changes) <= 13  # 10, 12.5, 15, 20, ... 125, 150
+    assert nice_ceiling(1) == 10 and nice_ceiling(101) == 125 and nice_ceiling(5000) == 5000
     curve.close()
 
 
