@@ -255,7 +255,8 @@ class CostCurve(w.VBox):
 
         A change of domain makes bqplot redraw every point of every mark (with a d3 transition
         per point), which is what made a free-running curve crawl at a few thousand trials.
-        The x domain grows in round steps (``nice_ceiling``); the y domain only when a value falls outside it.
+        The x domain grows in round steps (``nice_ceiling``); the y domain only when a value
+        falls outside it.
         """
         x_max = nice_ceiling(self._max_x + 1)
         if self._sx.max != x_max:
