@@ -5,6 +5,10 @@ turn grey; failed trials are crosses along the top edge; the step line is the be
 (rejected trials never count); a flag and a vertical rule mark each steering event, with what it
 was in the tooltip. Every growing series is a :class:`ChunkedSeries`, so the bytes sent per trial
 do not grow with the run (see ``_chunks.py``).
+
+Selectors for browser tests: ``.hcw-cost-curve`` (root), ``.hcw-log-toggle`` (the log-scale
+toggle button), ``.hcw-cost-figure`` (the bqplot figure; its ``svg`` holds the marks),
+``.hcw-legend``.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@
 //   .hcw-th[data-col="number"|"state"|"value"|"origin"|"review"|"version"|"duration"|"p:NAME"]
 //       click to sort; data-sort="asc"|"desc" on the sorted column
 //   .hcw-viewport (the scrolling box), .hcw-row-count ("123 of 456 trials")
-//   .hcw-row[data-number="N"][data-state][data-review]   only visible rows are in the DOM
+//   .hcw-row[data-number="N"][data-state][data-review]   only visible rows are in the DOM;
+//       cells .hcw-c-number, .hcw-c-state, .hcw-c-value, ... (click a cell to open the details)
 //   .hcw-row button[data-action="accept"|"reject"|"undo"]  (undo = remove the review)
 //   .hcw-details[data-number="N"] (hidden until a row is clicked): .hcw-config, .hcw-provenance,
 //       pre.hcw-error-text, button[data-action="enqueue-copy"|"use-as-prior"|"close"]
