@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -13,9 +13,6 @@ from hcautoml_widgets.core.events import SteeringEvent
 from hcautoml_widgets.core.records import to_dataframe
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
-
-if TYPE_CHECKING:
-    from hcautoml_widgets.core.run import Run
 
 FORMAT = "hcautoml-widgets/1"
 _YAML = (".yaml", ".yml")
@@ -39,12 +36,7 @@ def document(direction: str, space: SearchSpace, steering: Steering,
     }
 
 
-def write(run: Run, path: Path) -> Path:
-    doc = document(run.direction, run.space, run.steering, run.records(), run.records_.best)
-    return _dump(doc, path)
-
-
-def _dump(doc: dict[str, Any], path: Path) -> Path:
+def dump(doc: dict[str, Any], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() in _YAML:
         import yaml
@@ -79,7 +71,7 @@ class ExportedRun:
     def export(self, path: str | Path) -> Path:
         doc = document(self.direction, self.space, self.steering, self.trials, None)
         doc["best"] = self.best
-        return _dump(doc, Path(path))
+        return dump(doc, Path(path))
 
 
 def read(path: Path) -> ExportedRun:

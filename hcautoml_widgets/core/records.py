@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -131,21 +130,3 @@ def to_dataframe(rows: list[dict[str, Any]], names: list[str]) -> pd.DataFrame:
     columns += [f"score_{p}" for p in ("log_l", "log_g", "log_prior", "prior_term",
                                        "acquisition", "prior_weight")]
     return pd.DataFrame(flat, columns=columns)
-
-
-def plain_value(value: Any) -> tuple[float | None, str | None]:
-    """An objective's return value as a float, or why it is not one."""
-    if value is None:
-        return None, "objective returned None"
-    if isinstance(value, bool):
-        return None, "objective returned a bool, not a number"
-    if hasattr(value, "item") and getattr(value, "size", 1) == 1:
-        value = value.item()
-    if not isinstance(value, (int, float)):
-        return None, f"objective returned {type(value).__name__}, not a number"
-    v = float(value)
-    if math.isnan(v):
-        return None, "objective returned NaN"
-    if math.isinf(v):
-        return None, f"objective returned {v}"
-    return v, None

@@ -8,7 +8,6 @@ not paused, start twice) changes nothing and says so with a :class:`RunStateWarn
 
 from __future__ import annotations
 
-import inspect
 import threading
 import time
 import warnings
@@ -25,7 +24,8 @@ from optuna.trial import TrialState
 from hcautoml_widgets.core import export as export_mod
 from hcautoml_widgets.core import persistence as store
 from hcautoml_widgets.core.feed import EventFeed
-from hcautoml_widgets.core.records import ATTR_ERROR, Records, plain_value, row_from_trial
+from hcautoml_widgets.core.objective import ask_config, evaluate, takes_report
+from hcautoml_widgets.core.records import ATTR_ERROR, Records, row_from_trial
 from hcautoml_widgets.core.sampler import (
     ATTR_ENQUEUED,
     ATTR_ORIGIN,
@@ -33,7 +33,7 @@ from hcautoml_widgets.core.sampler import (
     ATTR_VERSION,
     SteeredSampler,
 )
-from hcautoml_widgets.core.space import ParamSpec, SearchSpace
+from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class Run:
         self._study_id = self.study._study_id
         if _steering is None:
             store.save_space(self._storage, self._study_id, self.space)
-        self._accepts_report = objective is not None and _takes_report(objective)
+        self._accepts_report = objective is not None and takes_report(objective)
         self._cond = threading.Condition()
         self._threads: list[threading.Thread] = []
         self._status = "idle"
@@ -156,7 +156,9 @@ class Run:
 
     def export(self, path: str | Path) -> Path:
         """Write best config, space, steering log and every trial (JSON, or YAML by suffix)."""
-        return export_mod.write(self, Path(path))
+        doc = export_mod.document(self.direction, self.space, self.steering, self.records(),
+                                  self.records_.best)
+        return export_mod.dump(doc, Path(path))
 
     @staticmethod
     def from_export(path: str | Path) -> export_mod.ExportedRun:
@@ -322,10 +324,7 @@ class Run:
     def _one_trial(self) -> None:
         started = time.time()
         trial = self.study.ask()
-        config: dict[str, Any] = {}
-        for name in self.space.names:
-            if self.space.is_active(name, config):
-                config[name] = _suggest(trial, self.space.params[name])
+        config = ask_config(trial, self.space)
         # Rows are built from what this thread already knows: reading the trial back from the
         # storage deep-copies it, which was most of this loop's own cost.
         provenance = self.sampler.provenance(trial)
@@ -338,24 +337,8 @@ class Run:
         }
         self.feed.publish({"type": "trial", "record": self.records_.put(dict(row))})
 
-        error: str | None = None
-        state = TrialState.COMPLETE
-        value: float | None = None
-        try:
-            if self._accepts_report:
-                assert self.objective is not None
-                raw = self.objective(dict(config), _reporter(trial))
-            else:
-                assert self.objective is not None
-                raw = self.objective(dict(config))
-            value, error = plain_value(raw)
-            if error is not None:
-                state = TrialState.FAIL
-        except optuna.TrialPruned:
-            state = TrialState.PRUNED
-        except Exception as exc:  # the objective's failure fails its trial, not the run
-            state = TrialState.FAIL
-            error = f"{type(exc).__name__}: {exc}"[:500]
+        assert self.objective is not None
+        state, value, error = evaluate(self.objective, config, trial, self._accepts_report)
         if error is not None:
             self.study._storage.set_trial_system_attr(trial._trial_id, ATTR_ERROR, error)
         if state == TrialState.COMPLETE:
@@ -436,34 +419,3 @@ class Run:
             if seq is not None:
                 steering.mark_consumed(int(seq), trial.number)
         return run
-
-
-def _suggest(trial: optuna.Trial, spec: ParamSpec) -> Any:
-    """Ask for one value on the base distribution (the sampler applies the steering)."""
-    if spec.kind == "float":
-        assert spec.low is not None and spec.high is not None
-        return trial.suggest_float(spec.name, spec.low, spec.high, log=spec.log, step=spec.step)
-    if spec.kind == "int":
-        assert spec.low is not None and spec.high is not None
-        return trial.suggest_int(spec.name, int(spec.low), int(spec.high), log=spec.log,
-                                 step=int(spec.step or 1))
-    assert spec.choices is not None
-    return trial.suggest_categorical(spec.name, list(spec.choices))
-
-
-def _takes_report(objective: Callable[..., Any]) -> bool:
-    try:
-        params = inspect.signature(objective).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in params)
-
-
-def _reporter(trial: optuna.Trial) -> Callable[[float, int], None]:
-    def report(value: float, step: int) -> None:
-        trial.report(float(value), int(step))
-        if trial.should_prune():
-            raise optuna.TrialPruned(f"pruned at step {step}")
-
-    return report

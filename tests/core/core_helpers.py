@@ -7,25 +7,13 @@ from typing import Any
 
 import optuna
 
-from hcautoml_widgets.core.space import ParamSpec, SearchSpace
-
-
-def suggest(trial: optuna.Trial, spec: ParamSpec) -> Any:
-    if spec.kind == "float":
-        return trial.suggest_float(spec.name, spec.low, spec.high, log=spec.log, step=spec.step)
-    if spec.kind == "int":
-        return trial.suggest_int(spec.name, int(spec.low), int(spec.high), log=spec.log,
-                                 step=int(spec.step or 1))
-    return trial.suggest_categorical(spec.name, list(spec.choices or ()))
+from hcautoml_widgets.core import objective
+from hcautoml_widgets.core.space import SearchSpace
 
 
 def ask_config(study: optuna.Study, space: SearchSpace) -> tuple[optuna.Trial, dict[str, Any]]:
     trial = study.ask()
-    cfg: dict[str, Any] = {}
-    for name in space.names:
-        if space.is_active(name, cfg):
-            cfg[name] = suggest(trial, space.params[name])
-    return trial, cfg
+    return trial, objective.ask_config(trial, space)
 
 
 def run_trials(study: optuna.Study, space: SearchSpace, n: int,
