@@ -1,0 +1,81 @@
+"""Make the README's picture: the quickstart's dashboard in the middle of a steered run.
+
+Not a test; run it by hand when the views change (it uses the same harness as the browser tests):
+
+    .venv/bin/python -m tests.browser.readme_picture notebooks/images/dashboard.png
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from tests.browser.harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    ConsoleLog,
+    Notebook,
+    start_lab,
+    stop_lab,
+)
+
+# The quickstart's cells to run, in order, found by a piece of their source: everything up to
+# and including the reject, so the picture shows a narrowed range, a prior and a rejected trial.
+STEPS = [
+    "import hcautoml_widgets as hcw",
+    "X, y = load_breast_cancer",
+    "run.dashboard()",
+    "run.start(n_trials=BUDGET)",
+    'run.steering.narrow("C"',
+    'run.steering.prior("gamma"',
+    "run.steering.reject(worst",
+]
+TRIALS_IN_PICTURE = 45
+
+
+def main(out: Path) -> None:
+    source = ROOT / "notebooks" / "01_quickstart.ipynb"
+    cells = nbformat.read(str(source), as_version=4).cells
+    indices = [
+        next(i for i, c in enumerate(cells) if c.cell_type == "code" and step in c.source)
+        for step in STEPS
+    ]
+    os.environ["HCW_NOTEBOOK_BUDGET"] = "150"
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_lab(Path(tmp))
+        try:
+            shutil.copy(source, server.root / "quickstart.ipynb")
+            from playwright.sync_api import sync_playwright
+
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1500, "height": 1000})
+                nb = Notebook(page, server, "quickstart.ipynb", ConsoleLog(), out.parent)
+                nb.goto()
+                for i in indices:
+                    nb.run_cell(i)
+                    nb.wait_cell_done(i)
+                while nb.kernel.eval("run.counts['complete']") < TRIALS_IN_PICTURE:
+                    time.sleep(0.5)
+                nb.kernel.exec("run.pause()")
+                time.sleep(1.0)  # the last deltas reach the page
+                dash = nb.panel.locator(".hcw-dashboard").first
+                dash.scroll_into_view_if_needed()
+                out.parent.mkdir(parents=True, exist_ok=True)
+                dash.screenshot(path=str(out))
+                nb.close_kernel_client()
+                browser.close()
+        finally:
+            stop_lab(server)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "test-output/browser/dashboard.png"))
