@@ -8,10 +8,12 @@ not paused, start twice) changes nothing and says so with a :class:`RunStateWarn
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,10 +91,11 @@ class Run:
         self.steering.bind_trials(lambda n: n in self.records_)
         self.sampler = SteeredSampler(self.steering, sampler, seed=seed)
         self._storage = store.open_storage(storage)
-        self.study = optuna.create_study(storage=self._storage, sampler=self.sampler,
-                                         study_name=study_name,
-                                         direction=optuna.study.StudyDirection[direction.upper()],
-                                         pruner=pruner, load_if_exists=True)
+        with _quiet_optuna():
+            self.study = optuna.create_study(
+                storage=self._storage, sampler=self.sampler, study_name=study_name,
+                direction=optuna.study.StudyDirection[direction.upper()], pruner=pruner,
+                load_if_exists=True)
         self._study_id = self.study._study_id
         if _steering is None:
             store.save_space(self._storage, self._study_id, self.space)
@@ -419,3 +422,16 @@ class Run:
             if seq is not None:
                 steering.mark_consumed(int(seq), trial.number)
         return run
+
+
+@contextmanager
+def _quiet_optuna() -> Iterator[None]:
+    """Optuna announces every study it creates at INFO level; in a notebook that line lands
+    under the cell that made the run, before the dashboard. Warnings still come through."""
+    logger = logging.getLogger("optuna")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
