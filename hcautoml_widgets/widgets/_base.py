@@ -82,7 +82,7 @@ class FeedWidget(anywidget.AnyWidget):
     def snapshot(self) -> list[Message]:
         raise NotImplementedError
 
-    def delta(self, batch: list[dict[str, Any]]) -> Message | None:
+    def delta(self, batch: list[dict[str, Any]]) -> Message | list[Message] | None:
         raise NotImplementedError
 
     def requests(self) -> dict[str, Callable[[Message], Any]]:
@@ -118,8 +118,8 @@ class FeedWidget(anywidget.AnyWidget):
         with self._lock:
             if not self._live or self.comm is None:
                 return
-            msg = self.delta(batch)
-            if msg is not None:
+            out = self.delta(batch)
+            for msg in [out] if isinstance(out, dict) else out or []:
                 self._emit(msg)
 
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
@@ -161,9 +161,11 @@ class FeedWidget(anywidget.AnyWidget):
         getattr(self.run.steering, str(op))(**args, source="widget")
 
 
-def paged(first: Message, key: str, items: list[Any]) -> list[Message]:
-    """``first`` with the first page of ``items`` under ``key``, then ``page`` messages."""
+def paged(first: Message, key: str, items: list[Any], follow: str = "page") -> list[Message]:
+    """``first`` with the first page of ``items`` under ``key``, then ``follow`` messages with
+    the other pages (a batch that held thousands of trials, after the kernel was busy for a
+    while, is split the same way as a large snapshot)."""
     chunks = list(pages(items)) or [[]]
     out = [{**first, key: chunks[0]}]
-    out.extend({"type": "page", key: chunk} for chunk in chunks[1:])
+    out.extend({"type": follow, key: chunk} for chunk in chunks[1:])
     return out

@@ -55,7 +55,7 @@ class SpaceEditor(FeedWidget):
         first = {"type": "snapshot", "names": self._names, "space": space, "state": state}
         return paged(first, "samples", [sample(r, self._names) for r in records])
 
-    def delta(self, batch: list[dict[str, Any]]) -> Message | None:
+    def delta(self, batch: list[dict[str, Any]]) -> list[Message] | None:
         msg: Message = {"type": "delta"}
         samples = []
         for ev in batch:
@@ -66,11 +66,11 @@ class SpaceEditor(FeedWidget):
                 continue
             self._seen.add(rec["number"])
             samples.append(sample(rec, self._names))
-        if samples:
-            msg["samples"] = samples
         if any(ev.get("type") == "steering" for ev in batch):
             state = self._state()
             if state["version"] != self._version:
                 self._version = state["version"]
                 msg["state"] = state
-        return msg if len(msg) > 1 else None
+        if not samples:
+            return [msg] if len(msg) > 1 else None
+        return paged(msg, "samples", samples, follow="delta")

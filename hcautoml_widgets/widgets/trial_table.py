@@ -48,7 +48,7 @@ class TrialTable(FeedWidget):
         first = {"type": "snapshot", "names": self._names, "direction": self.run.direction}
         return paged(first, "rows", rows)
 
-    def delta(self, batch: list[dict[str, Any]]) -> Message | None:
+    def delta(self, batch: list[dict[str, Any]]) -> list[Message] | None:
         rows: dict[int, list[Any]] = {}
         for ev in batch:
             if ev.get("type") == "trial":
@@ -65,7 +65,7 @@ class TrialTable(FeedWidget):
                     rows[number] = self._row(self.run.record(number))
         if not rows:
             return None
-        return {"type": "delta", "rows": list(rows.values())}
+        return paged({"type": "delta"}, "rows", list(rows.values()), follow="delta")
 
     def requests(self) -> dict[str, Callable[[Message], Any]]:
         return {"details": self._details, "action": self._action}

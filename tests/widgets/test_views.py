@@ -163,3 +163,21 @@ def test_reload_gets_the_full_state_again(recorder: Recorder, reload: bool) -> N
         assert sorted(r[0] for r in snap["rows"]) == list(range(6))
         assert all(r[7] is not None for r in snap["rows"])  # params in full, not "unchanged"
     table.close()
+
+
+def test_a_huge_batch_is_split_under_1mb(recorder: Recorder) -> None:
+    """After the kernel was busy, one feed batch may hold thousands of trials."""
+    run = make_run()
+    finish(run, 5)
+    table = hcw.TrialTable(run)
+    ask(recorder, table, {"type": "snapshot"})
+    rec = run.record(0)
+    fake = [{"type": "trial", "record": {**rec, "number": n, "error": "x" * 300}}
+            for n in range(10, 6010)]
+    mark = recorder.mark()
+    table._on_batch(fake)
+    msgs = recorder.custom(table.comm.comm_id, mark)
+    assert len(msgs) > 1 and all(m["type"] == "delta" for m in msgs)
+    assert all(s.nbytes < 1_000_000 for s in recorder.since(mark))
+    assert sum(len(m["rows"]) for m in msgs) == 6000
+    table.close()
