@@ -116,4 +116,26 @@ describe("SpaceEditor", () => {
     const counts = [...el.querySelectorAll('[data-param="loss"] .hcw-count')].map((c) => c.textContent);
     expect(counts).toEqual(["1", "2"]);
   });
+
+  it("handles categorical priors, constants and conditions", () => {
+    const model = new FakeModel();
+    const { el } = mount(render, model);
+    const c: ParamSpec = { name: "c", kind: "constant", low: null, high: null, log: false, step: null, choices: null, default: 3, condition: null };
+    const child: ParamSpec = { ...depth, name: "gamma", condition: { parent: "loss", values: ["exponential"] } };
+    model.deliver({ type: "snapshot", names: ["loss", "c", "gamma"], space: { params: [loss, c, child] },
+      state: state({ ranges: { gamma: [2, 16] }, priors: { loss: { value: "exponential", confidence: "low" } } }) });
+    const lossRow = el.querySelector<HTMLElement>('[data-param="loss"]')!;
+    const sel = lossRow.querySelector<HTMLSelectElement>(".hcw-prior-select")!;
+    expect(sel.value).toBe("1");
+    expect(lossRow.querySelector<HTMLSelectElement>(".hcw-confidence")!.value).toBe("low");
+    sel.value = "0";
+    sel.dispatchEvent(new Event("change"));
+    expect(model.last()).toMatchObject({ op: "prior", args: { name: "loss", value: "log_loss", confidence: "low" } });
+    sel.value = "";
+    sel.dispatchEvent(new Event("change"));
+    expect(model.last()).toMatchObject({ op: "clear_prior", args: { name: "loss" } });
+    expect(el.querySelector('[data-param="c"]')!.textContent).toContain("= 3");
+    expect(el.querySelector('[data-param="c"] .hcw-pin')).toBeNull();
+    expect(el.querySelector('[data-param="gamma"] .hcw-cond')!.textContent).toBe("if loss ∈ {exponential}");
+  });
 });
