@@ -23,15 +23,21 @@ def paced(config: dict[str, float]) -> float:
 
 
 def measure(recorder: Recorder, n_trials: int) -> tuple[float, int, int]:
-    """(bytes per trial, messages, largest message) sent by a dashboard while ``n_trials`` run."""
+    """(bytes per trial, messages, largest message) sent by a dashboard while ``n_trials`` run.
+
+    Also checks the message rate: the server drops iopub messages beyond 1000 a second."""
     run = make_run(ten_floats(), objective=paced)
     dash = hcw.Dashboard(run)
     for view in (dash.control_bar, dash.space_editor, dash.trial_table):
         from_browser(view, {"type": "snapshot"})  # as a browser does on render
     mark = recorder.mark()
+    start = time.monotonic()
     finish(run, n_trials, dash)
+    elapsed = time.monotonic() - start
     sent = recorder.since(mark)
     dash.close()
+    if elapsed > 2:  # a rate over a fraction of a second says little
+        assert len(sent) / elapsed < 250, f"{len(sent)} messages in {elapsed:.1f} s"
     total = sum(s.nbytes for s in sent)
     return total / n_trials, len(sent), max(s.nbytes for s in sent)
 
