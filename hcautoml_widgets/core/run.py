@@ -114,6 +114,7 @@ class Run:
         self._failures_in_row = 0
         self.budget: int | None = None
         self.started_at: float | None = None
+        self._dashboard: Any = None
         self.steering.subscribe(self._on_steering)
 
     # -- state --------------------------------------------------------------------------------
@@ -168,9 +169,14 @@ class Run:
         return export_mod.read(Path(path))
 
     def dashboard(self) -> Any:
+        """The widgets for this run. Re-running the cell that calls this replaces the previous
+        dashboard, which is closed so it stops listening to the run."""
         from hcautoml_widgets.widgets import Dashboard
 
-        return Dashboard(self)
+        if self._dashboard is not None:
+            self._dashboard.close()
+        self._dashboard = Dashboard(self)
+        return self._dashboard
 
     # -- control ------------------------------------------------------------------------------
     def start(self, n_trials: int | None = None, timeout: float | None = None) -> str:

@@ -52,7 +52,7 @@ const CSS = `
 .hcw-control-bar .hcw-error:empty { display:none; }
 `;
 
-export function render({ model, el }: RenderProps<Model>): () => void {
+function render({ model, el }: RenderProps<Model>): () => void {
   ensureStyles(CSS, "hcw-control-bar-styles");
   const buttons = new Map<Action, HTMLButtonElement>();
   for (const a of ACTIONS) {

@@ -324,7 +324,7 @@ class ParamRow {
   }
 }
 
-export function render({ model, el }: RenderProps): () => void {
+function render({ model, el }: RenderProps): () => void {
   ensureStyles(CSS, "hcw-space-editor-styles");
   const root = h("div", { class: "hcw-space-editor" });
   el.append(root);

@@ -62,7 +62,7 @@ export function compare(a: string | number | null, b: string | number | null): n
   return String(a).localeCompare(String(b));
 }
 
-export function render({ model, el }: RenderProps): () => void {
+function render({ model, el }: RenderProps): () => void {
   ensureStyles(CSS, "hcw-trial-table-styles");
   const rows = new Map<number, Row>();
   let names: string[] = [];

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { render } from "../src/control_bar";
+import view from "../src/control_bar";
 import { FakeModel, frame, mount } from "./fake_model";
+
+// The view is reached through its default export only, as anywidget does.
+const { render } = view;
 
 const status = (over: Record<string, unknown> = {}) => ({
   type: "snapshot", status: "running", reason: null, counts: { total: 4, running: 1, complete: 2, failed: 1, pruned: 0 },

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { BINS, fromUnit, render, toUnit, type ParamSpec } from "../src/space_editor";
+import view, { BINS, fromUnit, toUnit, type ParamSpec } from "../src/space_editor";
 import { FakeModel, frame, mount } from "./fake_model";
+
+// The view is reached through its default export only, as anywidget does.
+const { render } = view;
 
 const lr: ParamSpec = { name: "lr", kind: "float", low: 1e-4, high: 1, log: true, step: null, choices: null, default: 0.01, condition: null };
 const depth: ParamSpec = { name: "depth", kind: "int", low: 2, high: 16, log: false, step: null, choices: null, default: 6, condition: null };

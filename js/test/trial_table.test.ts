@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ROW_HEIGHT, render } from "../src/trial_table";
+import view, { ROW_HEIGHT } from "../src/trial_table";
 import { FakeModel, frame, mount } from "./fake_model";
+
+// The view is reached through its default export only, as anywidget does.
+const { render } = view;
 
 const STATES = ["c", "c", "f", "r"];
 function rows(n: number) {

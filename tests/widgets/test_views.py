@@ -181,3 +181,19 @@ def test_a_huge_batch_is_split_under_1mb(recorder: Recorder) -> None:
     assert all(s.nbytes < 1_000_000 for s in recorder.since(mark))
     assert sum(len(m["rows"]) for m in msgs) == 6000
     table.close()
+
+
+def test_a_second_dashboard_replaces_and_closes_the_first() -> None:
+    from ConfigSpace import ConfigurationSpace, Float
+
+    from hcautoml_widgets import Run
+
+    run = Run(lambda c: c["x"], ConfigurationSpace({"x": Float("x", (0.0, 1.0))}), seed=0)
+    before = run.feed.subscriber_count
+    first = run.dashboard()
+    during = run.feed.subscriber_count
+    second = run.dashboard()
+    assert during > before
+    assert run.feed.subscriber_count == during  # the first one stopped listening
+    assert second is not first
+    second.close()
