@@ -47,6 +47,7 @@ class Prior:
     weights: tuple[float, ...] | None = None
     source: str = "code"
     since: int = 0
+    space_sigma: float | None = None  # ConfigSpace's own sigma, kept so the space round-trips
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -70,12 +71,17 @@ class Prior:
 
     @classmethod
     def normal_from_space(cls, spec: ParamSpec, mu: float, sigma: float) -> Prior:
-        """ConfigSpace's Normal(mu, sigma), mu in value units, sigma in (log-)value units."""
+        """ConfigSpace's Normal(mu, sigma), read as ConfigSpace 1.2 reads it: mu in value units;
+        sigma in value units, which on a log scale ConfigSpace turns into the unit width
+        |log(lower + sigma)| / log-range (an odd rule, but SMAC samples with it)."""
         assert spec.low is not None and spec.high is not None
         lo, hi = float(spec.low), float(spec.high)
-        width = math.log(hi) - math.log(lo) if spec.log else hi - lo
+        if spec.log:
+            unit = abs(math.log(lo + sigma)) / (math.log(hi) - math.log(lo))
+        else:
+            unit = sigma / (hi - lo)
         return cls("normal", spec.snap(mu), None, mu=spec.to_unit(min(max(mu, lo), hi)),
-                   sigma=sigma / width, source="space")
+                   sigma=unit, source="space", space_sigma=sigma)
 
     @classmethod
     def beta(cls, spec: ParamSpec, alpha: float, beta: float) -> Prior:
@@ -142,13 +148,17 @@ class Prior:
         return int(allowed_idx[int(rng.choice(len(allowed_idx), p=w))])
 
     def space_mu_sigma(self, spec: ParamSpec) -> tuple[float, float]:
-        """(mu, sigma) in value units, as ConfigSpace's Normal wants them."""
+        """(mu, sigma) in value units, as ConfigSpace's Normal wants them (the inverse of
+        :meth:`normal_from_space`; on a log scale, the branch with lower + sigma >= 1)."""
         assert self.mu is not None and self.sigma is not None
         assert spec.low is not None and spec.high is not None
         lo, hi = float(spec.low), float(spec.high)
-        width = math.log(hi) - math.log(lo) if spec.log else hi - lo
-        mu = float(spec.from_unit(self.mu)) if spec.kind == "float" else spec.from_unit(self.mu)
-        return float(mu), self.sigma * width
+        mu = float(spec.from_unit(self.mu))
+        if self.space_sigma is not None:
+            return mu, self.space_sigma
+        if spec.log:
+            return mu, math.exp(self.sigma * (math.log(hi) - math.log(lo))) - lo
+        return mu, self.sigma * (hi - lo)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}

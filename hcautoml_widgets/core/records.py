@@ -52,11 +52,15 @@ class Records:
         self._lock = threading.Lock()
         self._sign = 1.0 if direction == "minimize" else -1.0
         self._best: int | None = None
+        # The steering state's reviews, applied to every row put, so a review made while a
+        # trial runs cannot be overwritten by the row the trial ends with.
+        self._reviews: Mapping[int, str] = {}
         # Kept up to date on every put: the status line asks for counts after every trial.
         self._counts = {"total": 0, "running": 0, "complete": 0, "failed": 0, "pruned": 0}
 
     def put(self, row: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
+            row["review"] = self._reviews.get(row["number"])
             old = self._rows.get(row["number"])
             if old is None:
                 self._counts["total"] += 1
@@ -72,6 +76,7 @@ class Records:
         """Apply the steering state's reviews; return the rows that changed."""
         changed = []
         with self._lock:
+            self._reviews = dict(reviews)
             for number, row in self._rows.items():
                 review = reviews.get(number)
                 if row["review"] != review:

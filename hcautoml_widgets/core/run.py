@@ -8,6 +8,7 @@ not paused, start twice) changes nothing and says so with a :class:`RunStateWarn
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -110,6 +111,8 @@ class Run:
         self._pause_at: int | None = None  # total started at which step() pauses
         self._deadline: float | None = None
         self._started = 0
+        self._failed = False  # the run is stopping because it failed; "failed" once all exit
+        self._rows_lock = threading.Lock()  # a row's update and its announcement go together
         self._active = 0  # slots claimed whose trial has not been told yet
         self._failures_in_row = 0
         self.budget: int | None = None
@@ -195,6 +198,7 @@ class Run:
 
     def _begin(self, n_trials: int | None, timeout: float | None) -> None:
         self._stop = False
+        self._failed = False
         self._paused = False
         self._pause_at = None
         self._failures_in_row = 0
@@ -319,61 +323,81 @@ class Run:
                 except Exception as exc:  # storage or sampler broke: stop, and say why
                     with self._cond:
                         self._active -= 1
-                        self._stop = True
-                        self.status_reason = f"internal error: {type(exc).__name__}: {exc}"
-                        self._set_status("failed")
+                    self._fail_run(f"internal error: {type(exc).__name__}: {exc}")
         finally:
             with self._cond:
                 me = threading.current_thread()
                 self._threads = [t for t in self._threads if t is not me]
-                if not self._threads and self._status != "failed":
-                    self._set_status("finished")
+                if not self._threads:
+                    # Only now: a new start() must not run beside workers still finishing.
+                    self._set_status("failed" if self._failed else "finished")
                 self._cond.notify_all()
 
     def _one_trial(self) -> None:
         started = time.time()
         trial = self.study.ask()
-        config = ask_config(trial, self.space)
         # Rows are built from what this thread already knows: reading the trial back from the
         # storage deep-copies it, which was most of this loop's own cost.
-        provenance = self.sampler.provenance(trial)
         row: dict[str, Any] = {
-            "number": trial.number, "state": "running", "value": None, "params": config,
-            "origin": provenance.get(ATTR_ORIGIN, "startup"),
-            "version": provenance.get(ATTR_VERSION, 0), "review": None, "start": started,
-            "end": None, "duration": None, "error": None,
-            "score": provenance.get(ATTR_SCORE), "enqueued": provenance.get(ATTR_ENQUEUED),
+            "number": trial.number, "state": "running", "value": None, "params": {},
+            "origin": "startup", "version": self.steering.version, "review": None,
+            "start": started, "end": None, "duration": None, "error": None, "score": None,
+            "enqueued": None,
         }
-        self.feed.publish({"type": "trial", "record": self.records_.put(dict(row))})
-
-        assert self.objective is not None
-        state, value, error = evaluate(self.objective, config, trial, self._accepts_report)
-        if error is not None:
-            self.study._storage.set_trial_system_attr(trial._trial_id, ATTR_ERROR, error)
-        if state == TrialState.COMPLETE:
-            self.study.tell(trial, value)
-        else:
-            self.study.tell(trial, state=state)
+        try:
+            row["params"] = ask_config(trial, self.space)
+            provenance = self.sampler.provenance(trial)
+            row.update(origin=provenance.get(ATTR_ORIGIN, "startup"),
+                       version=provenance.get(ATTR_VERSION, row["version"]),
+                       score=provenance.get(ATTR_SCORE),
+                       enqueued=provenance.get(ATTR_ENQUEUED))
+            self._publish_row(dict(row))
+            assert self.objective is not None
+            state, value, error = evaluate(self.objective, row["params"], trial,
+                                           self._accepts_report)
+            if error is not None:
+                self.study._storage.set_trial_system_attr(trial._trial_id, ATTR_ERROR, error)
+            if state == TrialState.COMPLETE:
+                self.study.tell(trial, value)
+            else:
+                self.study.tell(trial, state=state)
+        except Exception as exc:
+            # The trial must not stay RUNNING for ever: fail it, then let the run stop.
+            reason = f"internal error: {type(exc).__name__}: {exc}"[:500]
+            with contextlib.suppress(Exception):
+                self.study._storage.set_trial_system_attr(trial._trial_id, ATTR_ERROR, reason)
+                self.study.tell(trial, state=TrialState.FAIL)
+            self._publish_row({**row, "state": "failed", "end": time.time(), "error": reason})
+            raise
         end = time.time()
-        final = {**row, "state": _STATE_NAMES[state], "value": value, "end": end,
-                 "duration": end - row["start"], "error": error,
-                 "review": self.steering.state.reviews.get(trial.number)}
-        self.feed.publish({"type": "trial", "record": self.records_.put(final)})
+        self._publish_row({**row, "state": _STATE_NAMES[state], "value": value, "end": end,
+                           "duration": end - started, "error": error})
         self._after_trial(state, error)
+
+    def _publish_row(self, row: dict[str, Any]) -> None:
+        with self._rows_lock:
+            self.feed.publish({"type": "trial", "record": self.records_.put(row)})
 
     def _after_trial(self, state: TrialState, error: str | None) -> None:
         with self._cond:
             self._active -= 1
             if state == TrialState.FAIL:
                 self._failures_in_row += 1
-                if self._failures_in_row >= self.max_consecutive_failures and not self._stop:
-                    self._stop = True
-                    self.status_reason = (f"{self._failures_in_row} trials in a row failed; "
-                                          f"last error: {error}")
-                    self._set_status("failed")
             else:
                 self._failures_in_row = 0
             self._publish_status()
+            self._cond.notify_all()
+        if self._failures_in_row >= self.max_consecutive_failures:
+            self._fail_run(f"{self._failures_in_row} trials in a row failed; last error: {error}")
+
+    def _fail_run(self, reason: str) -> None:
+        with self._cond:
+            if not self._failed:
+                self._stop = True
+                self._failed = True
+                self._paused = False
+                self.status_reason = reason
+                self._set_status("stopping")
             self._cond.notify_all()
 
     # -- events -------------------------------------------------------------------------------
@@ -393,11 +417,12 @@ class Run:
 
     def _on_steering(self, event: SteeringEvent) -> None:
         store.save_event(self._storage, self._study_id, event)
-        changed = self.records_.set_reviews(self.steering.state.reviews)
-        self.feed.publish({"type": "steering", "event": event.to_dict(),
-                           "state": self.steering.state_dict()})
-        for row in changed:
-            self.feed.publish({"type": "trial", "record": row})
+        with self._rows_lock:
+            changed = self.records_.set_reviews(self.steering.state.reviews)
+            self.feed.publish({"type": "steering", "event": event.to_dict(),
+                               "state": self.steering.state_dict()})
+            for row in changed:
+                self.feed.publish({"type": "trial", "record": row})
         if changed:
             self._publish_status()
 
@@ -408,22 +433,27 @@ class Run:
     # -- loading ------------------------------------------------------------------------------
     @classmethod
     def load(cls, storage: str | BaseStorage, study_name: str,
-             objective: Callable[..., Any] | None = None, **kwargs: Any) -> Run:
-        """Reattach to a stored run: its trials, its steering log and state come back; trials
-        left RUNNING by a process that died are marked failed with that reason."""
+             objective: Callable[..., Any] | None = None, fail_running: bool = True,
+             **kwargs: Any) -> Run:
+        """Reattach to a stored run: its trials, its steering log and state come back.
+
+        With ``fail_running`` (after a kernel restart), trials left RUNNING by the process that
+        died are marked failed with that reason. Pass ``fail_running=False`` to attach to a
+        study whose trials other live processes are still running."""
         backend = store.open_storage(storage)
         if not store.study_exists(backend, study_name):
             raise ValueError(f"no study named {study_name!r} in this storage")
         study_id = backend.get_study_id_from_name(study_name)
         space = store.load_space(backend, study_id)
-        store.fail_dead_trials(backend, study_id)
+        if fail_running:
+            store.fail_dead_trials(backend, study_id)
         steering = Steering(space, store.load_events(backend, study_id))
         direction = backend.get_study_directions(study_id)[0].name.lower()
         run = cls(objective, space, direction=direction, storage=backend, study_name=study_name,
                   _steering=steering, **kwargs)
-        reviews = steering.state.reviews
+        run.records_.set_reviews(steering.state.reviews)
         for trial in run.study.get_trials(deepcopy=False):
-            run.records_.put(row_from_trial(trial, review=reviews.get(trial.number)))
+            run.records_.put(row_from_trial(trial))
             seq = trial.system_attrs.get(ATTR_ENQUEUED)
             if seq is not None:
                 steering.mark_consumed(int(seq), trial.number)

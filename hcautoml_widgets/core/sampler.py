@@ -205,16 +205,20 @@ class SteeredSampler(BaseSampler):
         return value
 
     def _model_origin(self, study: Study, ctx: TrialContext) -> str:
-        base = self.base_sampler
-        if isinstance(base, (RandomSampler, QMCSampler)):
-            return "startup"
-        if isinstance(base, TPESampler):
-            done = study._get_trials(deepcopy=False,
-                                     states=(TrialState.COMPLETE, TrialState.PRUNED),
-                                     use_cache=True)
-            if len(done) < base._n_startup_trials:
-                return "startup"
-        return "model"
+        """Whether the base sampler is past its start-up phase, decided once per trial."""
+        if ctx.model_origin is None:
+            base = self.base_sampler
+            origin = "model"
+            if isinstance(base, (RandomSampler, QMCSampler)):
+                origin = "startup"
+            elif isinstance(base, TPESampler):
+                done = study._get_trials(deepcopy=False,
+                                         states=(TrialState.COMPLETE, TrialState.PRUNED),
+                                         use_cache=True)
+                if len(done) < base._n_startup_trials:
+                    origin = "startup"
+            ctx.model_origin = origin
+        return ctx.model_origin
 
     def _steer(self, ctx: TrialContext, name: str, dist: BaseDistribution, value: Any,
                origin: str) -> tuple[Any, str]:
@@ -235,6 +239,10 @@ class SteeredSampler(BaseSampler):
                 how = "prior"
         if not ctx.obeys(name, value):
             value = TrialContext.external(spec, float(ctx.draw_uniform(spec, 1)[0]))
+        elif spec.step is not None:
+            # Base samplers compute grid points as low + k * step, which can land a hair past a
+            # bound (0.1 * 6 = 0.6000000000000001); hand out the grid's own value instead.
+            value = spec.snap(value, *ctx.state.ranges[name])
         return value, how
 
     # -- after the trial ----------------------------------------------------------------------
@@ -244,7 +252,9 @@ class SteeredSampler(BaseSampler):
             ctx = self._contexts.pop(trial._trial_id, None)
         if ctx is not None:
             for key, value in self.provenance_of(ctx).items():
-                study._storage.set_trial_system_attr(trial._trial_id, key, value)
+                # before_trial stored the version and the enqueued id already.
+                if key not in (ATTR_VERSION, ATTR_ENQUEUED):
+                    study._storage.set_trial_system_attr(trial._trial_id, key, value)
         self.base_sampler.after_trial(study, trial, state, values)
 
     def provenance(self, trial: FrozenTrial | optuna.trial.Trial) -> dict[str, Any]:

@@ -68,16 +68,39 @@ class ParamSpec:
             x = lo + u * (hi - lo)
         return self.snap(x)
 
-    def snap(self, x: float) -> float | int:
-        """Round ``x`` onto the parameter's grid and clip it into the base range."""
-        assert self.low is not None and self.high is not None
-        x = min(max(x, float(self.low)), float(self.high))
+    @property
+    def grid(self) -> float | None:
+        """Spacing of the values the parameter can take (None: a continuum)."""
         if self.step is not None:
-            x = float(self.low) + round((x - float(self.low)) / self.step) * self.step
-            x = min(x, float(self.high))
+            return float(self.step)
+        return 1.0 if self.kind == "int" else None
+
+    def snap(self, x: float, lo: float | None = None, hi: float | None = None) -> float | int:
+        """The value on the parameter's grid nearest ``x`` within ``[lo, hi]`` (by default the
+        base range). Clipping first and rounding after could land one step outside a narrowed
+        range, so the grid index itself is clamped."""
+        assert self.low is not None and self.high is not None
+        low = float(self.low)
+        lo = low if lo is None else float(lo)
+        hi = float(self.high) if hi is None else float(hi)
+        x = min(max(x, lo), hi)
+        g = self.grid
+        if g is not None:
+            first = math.ceil((lo - low) / g - 1e-9)
+            last = math.floor((hi - low) / g + 1e-9)
+            k = min(max(round((x - low) / g), first), last)
+            x = round(low + k * g, 12)  # 0.1 * 3 is 0.30000000000000004; the grid says 0.3
         if self.kind == "int":
             return round(x)
         return float(x)
+
+    def on_grid(self, value: float) -> bool:
+        g = self.grid
+        if g is None:
+            return True
+        assert self.low is not None
+        k = (float(value) - float(self.low)) / g
+        return abs(k - round(k)) < 1e-9
 
     def to_dict(self) -> dict[str, Any]:
         cond = None
@@ -300,11 +323,14 @@ class SearchSpace:
             raise ValueError(
                 f"parameter '{name}': {value} is outside the base range [{p.low}, {p.high}]"
             )
-        if p.kind == "int":
-            if float(value) != int(value):
-                raise ValueError(f"parameter '{name}': expected an integer, got {value}")
-            return int(value)
-        return float(value)
+        if p.kind == "int" and float(value) != int(value):
+            raise ValueError(f"parameter '{name}': expected an integer, got {value}")
+        if p.step is not None and not p.on_grid(value):
+            raise ValueError(
+                f"parameter '{name}': {value} is not on its grid (from {p.low} in steps of "
+                f"{p.step})"
+            )
+        return int(value) if p.kind == "int" else float(value)
 
     # -- internals ----------------------------------------------------------------------------
     @staticmethod

@@ -36,6 +36,7 @@ class TrialContext:
     score: dict[str, float] | None = None
     chosen_from: str | None = None
     candidate_sources: list[str] = field(default_factory=list)
+    model_origin: str | None = None  # "startup" or "model", once the base sampler is asked
 
     # -- constraints --------------------------------------------------------------------------
     def spec(self, name: str) -> ParamSpec | None:
@@ -115,12 +116,10 @@ class TrialContext:
         return self.draw_prior(spec, prior, n)
 
     def _snap_all(self, spec: ParamSpec, u: np.ndarray) -> np.ndarray:
+        """Unit-scale draws to values on the grid, inside the current range."""
         lo, hi = self.state.ranges[spec.name]
-        out = np.asarray([float(spec.from_unit(float(v))) for v in u])
-        # Snapping to a grid can step just past a narrowed bound; pull such values back inside.
-        return np.clip(out, lo, hi) if spec.step is None and spec.kind == "float" else np.asarray(
-            [v if lo <= v <= hi else float(spec.snap(min(max(v, lo), hi))) for v in out]
-        )
+        return np.asarray([float(spec.snap(float(spec.from_unit(float(v))), lo, hi))
+                           for v in u])
 
     # -- the piBO term ------------------------------------------------------------------------
     def has_beliefs(self, names: list[str]) -> bool:

@@ -30,6 +30,8 @@ def rich_configspace() -> ConfigurationSpace:
     cs.add(Categorical("kind", ["a", "b", "c"]))
     cs.add(Categorical("loss", ["l1", "l2"], weights=[0.8, 0.2]))
     cs.add(Constant("tag", "v1"))
+    cs.add(Integer("batch", (16, 256), meta={"step": 16}))
+    cs.add(Float("drop", (0.0, 0.5), meta={"step": 0.1}))
     cs.add(Float("alpha", (0.0, 1.0)))
     cs.add(Integer("k", (1, 5)))
     cs.add(EqualsCondition(cs["alpha"], cs["kind"], "a"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from typing import Any
 
@@ -101,3 +102,49 @@ def test_bad_constructor_arguments() -> None:
         Run(quick, SPACE, direction="up")
     with pytest.raises(ValueError, match="n_workers"):
         Run(quick, SPACE, n_workers=0)
+
+
+def test_start_after_a_failure_never_runs_beside_old_workers() -> None:
+    gate = {"slow": True}
+
+    def flaky(cfg: dict[str, Any]) -> float:
+        if gate["slow"] and cfg["n"] > 5:
+            time.sleep(0.2)  # a long trial still running when the others have failed the run
+            return 1.0
+        raise RuntimeError("nope")
+
+    run = Run(flaky, SPACE, n_workers=4, seed=0, max_consecutive_failures=3)
+    run.start(n_trials=200)
+    deadline = time.monotonic() + 30
+    while run.status_reason is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if run.status == "stopping":  # workers still finishing: a new start is refused
+        with pytest.warns(RunStateWarning, match="already stopping"):
+            run.start(n_trials=1)
+    assert run.wait(timeout=30)
+    assert run.status == "failed" and "in a row failed" in (run.status_reason or "")
+    assert not any(t.name.startswith("hcw-worker") and t.is_alive()
+                   for t in threading.enumerate())
+    gate["slow"] = False
+    run.start(n_trials=2)
+    assert run.wait(timeout=30)
+    workers = [t for t in threading.enumerate() if t.name.startswith("hcw-worker")]
+    assert not workers
+
+
+def test_a_sampler_error_fails_its_trial_instead_of_leaving_it_running() -> None:
+    from optuna.samplers import RandomSampler
+
+    class Broken(RandomSampler):
+        def sample_independent(self, *args: Any) -> Any:
+            raise RuntimeError("sampler broke")
+
+    run = Run(quick, SPACE, sampler=Broken(), seed=0)
+    run.start(n_trials=5)
+    assert run.wait(timeout=30)
+    assert run.status == "failed"
+    assert run.status_reason == "internal error: RuntimeError: sampler broke"
+    states = [t.state.name for t in run.study.trials]
+    assert states == ["FAIL"]
+    assert run.records()[0]["state"] == "failed"
+    assert run.sampler._contexts == {}

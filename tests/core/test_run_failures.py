@@ -78,3 +78,14 @@ def test_rejected_trials_never_count_as_best() -> None:
     assert run.record(best)["review"] == "rejected"
     run.steering.undo()
     assert run.best_trial_number == best and run.record(best)["review"] is None
+
+
+def test_a_review_made_while_a_trial_runs_survives_its_final_row() -> None:
+    from hcautoml_widgets.core.records import Records
+
+    records = Records("minimize")
+    row = {"number": 0, "state": "running", "value": None, "review": None}
+    records.put(dict(row))
+    records.set_reviews({0: "rejected"})  # the person rejects it before it finishes
+    final = records.put({**row, "state": "complete", "value": 0.1, "review": None})
+    assert final["review"] == "rejected" and records.best is None

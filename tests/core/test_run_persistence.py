@@ -141,3 +141,24 @@ def test_bad_export_and_load_inputs(tmp_path: Path) -> None:
         Run.from_export(bad)
     with pytest.raises(ValueError, match="no study named 'nope'"):
         Run.load(f"sqlite:///{tmp_path / 'empty.db'}", "nope")
+
+
+def test_attaching_to_a_live_study_leaves_its_running_trials_alone(tmp_path: Path) -> None:
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    release = threading.Event()
+
+    def slow(cfg: dict[str, Any]) -> float:
+        release.wait(30)
+        return objective(cfg)
+
+    live = Run(slow, space(), storage=url, study_name="live", seed=0)
+    live.start(n_trials=1)
+    while live.counts["running"] == 0:
+        pass
+    watcher = Run.load(url, "live", fail_running=False)
+    assert [r["state"] for r in watcher.records()] == ["running"]
+    release.set()
+    assert live.wait(timeout=30)
+    assert live.status == "finished" and live.counts["complete"] == 1

@@ -121,7 +121,7 @@ def test_enqueued_configs_run_next_in_order(rich_space: ConfigurationSpace) -> N
     space, steering, study = make(rich_space, "tpe")
     run_trials(study, space, 6, toy_objective)
     base = {"lr": 0.05, "x": 1.0, "mom": 0.9, "frac": 0.2, "width": 64, "kind": "b", "k": 3,
-            "loss": "l2", "tag": "v1"}
+            "loss": "l2", "tag": "v1", "batch": 32, "drop": 0.2}
     steering.enqueue({**base, "depth": 11})
     steering.enqueue({**base, "depth": 12})
     a, b, c = run_trials(study, space, 3, toy_objective)

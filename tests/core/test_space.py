@@ -74,6 +74,8 @@ def test_optuna_dict_round_trip() -> None:
 def test_plain_python_values_come_out(rich_space: ConfigurationSpace) -> None:
     space = SearchSpace.from_any(rich_space)
     cfg = dict(rich_space.sample_configuration())
+    # ConfigSpace keeps a step only as metadata, so its samples are off our grid: snap them.
+    cfg = {k: space.params[k].snap(v) if space.params[k].step else v for k, v in cfg.items()}
     out = space.validate_config(cfg)
     json.dumps(out)
     assert all(not hasattr(v, "dtype") for v in out.values())

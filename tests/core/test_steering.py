@@ -11,6 +11,9 @@ from ConfigSpace import ConfigurationSpace
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
 
+_CFG = {"lr": 0.05, "x": 1.0, "mom": 0.9, "frac": 0.2, "depth": 8, "width": 64, "kind": "a",
+        "batch": 32, "drop": 0.2, "alpha": 0.3, "loss": "l1", "tag": "v1"}
+
 
 @pytest.fixture
 def steering(rich_space: ConfigurationSpace) -> Steering:
@@ -66,8 +69,7 @@ def test_reviews(steering: Steering) -> None:
 
 
 def test_enqueue_and_take(steering: Steering) -> None:
-    cfg = {"lr": 0.05, "x": 1.0, "mom": 0.9, "frac": 0.2, "depth": 8, "width": 64,
-           "kind": "a", "alpha": 0.3, "loss": "l1", "tag": "v1"}
+    cfg = dict(_CFG)
     steering.enqueue(cfg)
     steering.enqueue({**cfg, "depth": 9})
     assert [c["depth"] for _, c in steering.pending()] == [8, 9]
@@ -89,11 +91,13 @@ def test_undo_walks_back(steering: Steering) -> None:
     assert [e.kind for e in steering.log] == ["narrow", "pin", "undo", "undo"]
 
 
-def test_undo_of_consumed_enqueue_is_refused(steering: Steering) -> None:
-    steering.enqueue({"lr": 0.05, "x": 1.0, "mom": 0.9, "frac": 0.2, "depth": 8, "width": 64,
-                      "kind": "b", "k": 2, "loss": "l1", "tag": "v1"})
+def test_undo_passes_over_an_enqueued_config_that_already_ran(steering: Steering) -> None:
+    steering.narrow("x", 0.0, 1.0)
+    steering.enqueue({**_CFG, "depth": 9})
     steering.take_next(5)
-    with pytest.raises(ValueError, match="already ran as trial 5"):
+    ev = steering.undo()
+    assert ev.payload["target"] == 1 and steering.state.ranges["x"] == (-5.0, 10.0)
+    with pytest.raises(ValueError, match="no edit to undo"):
         steering.undo()
 
 
@@ -146,14 +150,16 @@ INVALID: list[tuple[str, Callable[[Steering], Any], str]] = [
      lambda s: s.enqueue({**_CFG, "zz": 1}), "'zz': not in the search space"),
     ("enqueue inactive value",
      lambda s: s.enqueue({**_CFG, "k": 2}), "'k': inactive under its condition"),
+    ("enqueue off the step grid",
+     lambda s: s.enqueue({**_CFG, "batch": 40}), "'batch': 40 is not on its grid"),
+    ("pin off the step grid", lambda s: s.pin("drop", 0.25), "'drop': 0.25 is not on its grid"),
+    ("narrow between grid points", lambda s: s.narrow("batch", 17, 31),
+     "'batch': .* holds no value of step 16"),
     ("enqueue bad value",
      lambda s: s.enqueue({**_CFG, "depth": 1}), "'depth': 1 is outside the base range"),
     ("reset a constant", lambda s: s.reset("tag"), "'tag': a constant has no range"),
     ("empty source", lambda s: s.pin("depth", 3, source=""), "source must be"),
 ]
-_CFG = {"lr": 0.05, "x": 1.0, "mom": 0.9, "frac": 0.2, "depth": 8, "width": 64, "kind": "a",
-        "alpha": 0.3, "loss": "l1", "tag": "v1"}
-
 # Edits that are invalid only because of what came before them.
 INVALID_IN_STATE: list[tuple[str, Callable[[Steering], Any], Callable[[Steering], Any], str]] = [
     ("pin outside current range", lambda s: s.narrow("x", 0, 1), lambda s: s.pin("x", 5.0),

@@ -35,6 +35,8 @@ def _space() -> SearchSpace:
     cs.add(Float("lr", (1e-4, 1.0), log=True))
     cs.add(Integer("n", (1, 50)))
     cs.add(Categorical("kind", ["a", "b", "c", "d"]))
+    cs.add(Integer("b", (0, 100), meta={"step": 10}))
+    cs.add(Float("s", (0.0, 1.0), meta={"step": 0.1}))
     cs.add(Float("cond", (0.0, 1.0)))
     cs.add(EqualsCondition(cs["cond"], cs["kind"], "a"))
     return SearchSpace.from_any(cs)
@@ -71,6 +73,8 @@ NUMERIC = [n for n in SPACE.names if SPACE.params[n].is_numeric]
 fractions = st.floats(0.0, 1.0)
 likely_valid = st.one_of(
     st.tuples(st.just("narrow%"), st.sampled_from(NUMERIC), fractions, fractions),
+    # Bounds anywhere, on a parameter's grid or between its points.
+    st.tuples(st.just("narrow~"), st.sampled_from(["b", "s", "n"]), fractions, fractions),
     st.tuples(st.just("pin%"), st.sampled_from(NUMERIC), fractions),
     st.tuples(st.just("prior%"), st.sampled_from(NUMERIC), fractions),
     st.tuples(st.just("allow"), st.just("kind"),
@@ -81,10 +85,15 @@ likely_valid = st.one_of(
 
 def _apply(steering: Steering, edit: tuple[Any, ...]) -> None:
     kind, *args = edit
-    if kind.endswith("%"):
-        kind = kind[:-1]
+    if kind.endswith(("%", "~")):
+        raw, kind = kind.endswith("~"), kind[:-1]
         spec = SPACE.params[args[0]]
-        values = [spec.from_unit(f) for f in args[1:]]
+        if raw:
+            assert spec.low is not None and spec.high is not None
+            values = [spec.low + f * (spec.high - spec.low) for f in args[1:]]
+            values = [round(v) if spec.kind == "int" else v for v in values]
+        else:
+            values = [spec.from_unit(f) for f in args[1:]]
         if kind == "narrow":
             values = sorted(values)
         args = [args[0], *values]
