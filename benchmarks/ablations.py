@@ -1,0 +1,100 @@
+"""Ablations of the steered sampler, for whoever changes it: not part of ``python -m benchmarks``.
+
+``python -m benchmarks.ablations [--problems branin,hartmann6] [--variants ...] [--seeds 20]``
+
+Each variant is steered TPE on a prior-study problem, changed in one way a notebook could:
+
+* ``good`` / ``misleading`` / ``none``: which prior is stated before the start (``none``: none);
+* ``+beta=X``: the steered sampler's piBO beta (default 10) set to X;
+* ``+accept-best``: every 5 trials the best trial so far is accepted (``run.steering.accept``),
+  which makes it positive evidence: candidates near it and a fading prior centred on it, i.e.
+  local exploitation around the incumbent, as SMAC's local search does.
+
+Prints median [IQR] trials to target per variant next to plain TPE's.
+"""
+
+from __future__ import annotations
+
+import argparse
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import optuna
+
+from benchmarks import report
+from benchmarks.common import TimedObjective, base_tpe
+from benchmarks.priors import trials_to_target
+from benchmarks.problems import PROBLEMS
+
+DEFAULT_VARIANTS = ("good", "misleading", "good+accept-best", "misleading+accept-best",
+                    "none+accept-best", "misleading+beta=3")
+ACCEPT_EVERY = 5
+
+
+def _accept_best(run: Any) -> None:
+    best = run.best_trial_number
+    if best is None or str(best) in run.steering.state.to_dict()["reviews"]:
+        return
+    run.steering.accept(best)
+
+
+def one(problem_name: str, variant: str, seed: int) -> int:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    import hcautoml_widgets as hcw
+
+    problem = PROBLEMS[problem_name]
+    objective = TimedObjective(problem)
+    parts = variant.split("+")
+    if parts[0] == "tpe":
+        study = optuna.create_study(sampler=base_tpe(seed))
+        study.optimize(lambda t: objective(problem.suggest(t)), n_trials=problem.budget)
+        return trials_to_target(objective.values, problem.target, problem.budget)
+    run = hcw.Run(objective, problem.optuna_space(), sampler=base_tpe(seed), seed=seed)
+    for part in parts[1:]:
+        if part.startswith("beta="):
+            run.sampler.prior_beta = float(part.removeprefix("beta="))
+    prior = {"good": problem.good, "misleading": problem.misleading, "none": {}}[parts[0]]
+    for name, value in prior.items():
+        run.steering.prior(name, value, confidence="medium")
+    if "accept-best" in parts:
+        done = 0
+        while done < problem.budget:
+            n = min(ACCEPT_EVERY, problem.budget - done)
+            run.start(n_trials=n)
+            run.wait()
+            done += n
+            _accept_best(run)
+    else:
+        run.start(n_trials=problem.budget)
+        run.wait()
+    return trials_to_target(objective.values, problem.target, problem.budget)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.ablations")
+    parser.add_argument("--problems", default="branin,hartmann6")
+    parser.add_argument("--variants", default=",".join(DEFAULT_VARIANTS))
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    problems = args.problems.split(",")
+    variants = ["tpe", *args.variants.split(",")]
+    tasks = [(p, v, s) for p in problems for v in variants for s in range(args.seeds)]
+    with ProcessPoolExecutor(args.workers) as pool:
+        results = list(pool.map(one, *zip(*tasks, strict=True)))
+    rows = []
+    for p in problems:
+        tpe = None
+        for v in variants:
+            ttt = [t for (pp, vv, _), t in zip(tasks, results, strict=True) if (pp, vv) == (p, v)]
+            q = report.quartiles(ttt)
+            tpe = q["median"] if v == "tpe" else tpe
+            rows.append([p, v, f"{sum(t <= PROBLEMS[p].budget for t in ttt)}/{len(ttt)}",
+                         report.fmt_q(q), report.fmt(report.ratio(q["median"], tpe), 2)])
+    print(report.markdown_table(["problem", "variant", "reached", "trials to target", "×TPE"],
+                                rows))
+    print(f"seeds 0-{args.seeds - 1}; a run that never reaches the target counts as budget + 1")
+
+
+if __name__ == "__main__":
+    main()
