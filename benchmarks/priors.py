@@ -197,11 +197,11 @@ def markdown(summary: dict[str, Any], seeds: int, command: str,
     smac = (f" (SMAC3: the first {smac_seeds}, its runs costing ~100× the others')"
             if smac_seeds and smac_seeds < seeds else "")
     parts = [
-        "# Priors: what an expert's belief is worth\n",
+        "# Priors: what an expert's belief is worth\n\n",
         f"`{command}` · {seeds} seeds per method{smac} · medians with [25th, 75th percentile] · "
         "a run that never reaches the target counts as budget + 1 · optimiser time = wall time "
         "minus time inside the objective, per trial · ×TPE = median trials to target divided "
-        "by plain TPE's.\n",
+        "by plain TPE's.\n\n",
         f"Priors are stated at medium confidence on every parameter (normal, sd = 10% of the "
         f"range; categorical favourite 4× as likely). TPE and the steered sampler use "
         f"multivariate TPE with {N_STARTUP} start-up trials; SMAC3 piBO uses its "

@@ -25,7 +25,7 @@ def quartiles(xs: Sequence[float]) -> dict[str, float | None]:
 def fmt(x: float | None, digits: int = 3) -> str:
     if x is None or (isinstance(x, float) and not np.isfinite(x)):
         return "–"
-    if abs(x) >= 1000 or x == int(x):
+    if abs(x) >= 100 or x == int(x):
         return f"{x:.0f}"
     return f"{x:.{digits}g}"
 

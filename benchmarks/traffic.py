@@ -58,7 +58,8 @@ def _rate(msgs: list[Message]) -> tuple[float, int]:
     if not msgs:
         return 0.0, 0
     t = np.array([m.time for m in msgs])
-    span = max(t[-1] - t[0], 1e-9)
+    # Over at least a second: a run shorter than that sent all its messages within one second.
+    span = max(t[-1] - t[0], 1.0)
     # Largest count in a sliding 1 s window: for each message, how many follow within 1 s.
     peak = int(np.max(np.searchsorted(t, t + 1.0, side="left") - np.arange(len(t))))
     return len(t) / span, peak
