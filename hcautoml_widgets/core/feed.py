@@ -51,6 +51,7 @@ class Subscription:
         with self._cond:
             if self._closed:
                 return
+            was_empty = not self._pending
             key = _key(event)
             if key is not None and key in self._index:
                 self._pending[self._index[key]] = event
@@ -58,7 +59,10 @@ class Subscription:
                 if key is not None:
                     self._index[key] = len(self._pending)
                 self._pending.append(event)
-            self._cond.notify()
+            if was_empty:
+                # Waking the delivery thread on every event only makes it fight the optimiser
+                # for the GIL; it needs waking once, when there is something to deliver.
+                self._cond.notify()
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything pushed so far has been delivered; False on timeout."""
