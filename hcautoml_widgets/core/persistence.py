@@ -7,7 +7,6 @@ never rewrites the log and several processes can read it from an RDB storage.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import optuna
 from optuna.storages import BaseStorage, InMemoryStorage
@@ -81,7 +80,3 @@ def study_exists(storage: BaseStorage, study_name: str) -> bool:
     except KeyError:
         return False
     return True
-
-
-def jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))

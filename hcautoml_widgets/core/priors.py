@@ -98,9 +98,6 @@ class Prior:
         return cls("categorical", best, None, weights=tuple(w / total for w in weights),
                    source="space")
 
-    def restamped(self, since: int) -> Prior:
-        return Prior(**{**self.__dict__, "since": since})
-
     # -- densities ----------------------------------------------------------------------------
     def log_pdf(self, spec: ParamSpec, internal: np.ndarray) -> np.ndarray:
         """Log density at Optuna internal values (raw numbers, or choice indices)."""

@@ -42,7 +42,6 @@ from hcautoml_widgets.core.steering import Steering
 if TYPE_CHECKING:
     from hcautoml_widgets.core.events import SteeringEvent
 
-STATUSES = ("idle", "running", "paused", "stopping", "finished", "failed")
 _STATE_NAMES = {TrialState.COMPLETE: "complete", TrialState.FAIL: "failed",
                 TrialState.PRUNED: "pruned"}
 

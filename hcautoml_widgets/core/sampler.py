@@ -47,7 +47,6 @@ ATTR_ENQUEUED = "hcw:enqueued"
 ATTR_ORIGIN = "hcw:origin"
 ATTR_ORIGINS = "hcw:origins"
 ATTR_SCORE = "hcw:score"
-ORIGINS = ("enqueued", "pinned", "prior", "model", "startup")
 
 
 class _ReviewedStudy:

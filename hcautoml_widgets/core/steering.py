@@ -173,13 +173,6 @@ class Steering:
     def from_json(cls, space: SearchSpace, text: str) -> Steering:
         return cls(space, [SteeringEvent.from_dict(d) for d in json.loads(text)])
 
-    def replay(self, events: list[SteeringEvent]) -> None:
-        """Append events that were validated elsewhere (another process), in order."""
-        with self._lock:
-            for ev in events:
-                if ev.seq == len(self._events) + 1:
-                    self._append(ev, announce=True)
-
     # -- internals ----------------------------------------------------------------------------
     def _add(self, source: str, kind: str, payload: dict[str, Any]) -> SteeringEvent:
         if not isinstance(source, str) or not source:
