@@ -115,7 +115,6 @@ def measure(kind: str, n_trials: int, repeats: int, seed: int = 0,
 def main(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, Any]:
     # Optuna's per-trial INFO line would be timed in the bare study only.
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    out = report.out_dir(quick)
     command = "python -m benchmarks overhead" + (" --quick" if quick else "")
     n_trials, repeats = (200, 1) if quick else (1000, 3)
     has_dash = dashboard_class() is not None
@@ -134,11 +133,7 @@ def main(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, A
     ]
     data = {"benchmark": "overhead", "command": command, "results": [tpe, rnd],
             "checks": checks, "environment": report.environment()}
-    report.write_json(out / "overhead.json", data)
-    table = markdown(data)
-    report.write_markdown(out / "overhead.md", table)
-    if not quick:
-        report.update_readme("overhead", table)
+    out = report.publish("overhead", data, markdown(data), quick)
     log(f"overhead: wrote {out / 'overhead.md'}")
     return data
 

@@ -260,11 +260,7 @@ def main(quick: bool = False, workers: int = 2, fresh: bool = False,
             "n_startup": N_STARTUP, "late_fraction": LATE_FRACTION,
             "elapsed_s": round(time.time() - t0, 1), "environment": report.environment(),
             "problems": summary}
-    report.write_json(out / "priors.json", data)
-    table = markdown(summary, len(seeds), command, smac_seeds)
-    report.write_markdown(out / "priors.md", table)
-    if not quick:
-        report.update_readme("priors", table)
+    report.publish("priors", data, markdown(summary, len(seeds), command, smac_seeds), quick)
     from benchmarks.plot import plot_priors
 
     plot_priors(summary, out / "priors.png")

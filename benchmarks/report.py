@@ -96,6 +96,17 @@ def _plain(x: Any) -> Any:
 README = Path(__file__).resolve().parent / "README.md"
 
 
+def publish(name: str, data: dict[str, Any], table: str, quick: bool) -> Path:
+    """Write ``<name>.json`` and ``<name>.md`` where the run's results go; a full run also
+    refreshes the benchmarks README. Returns the results folder."""
+    out = out_dir(quick)
+    write_json(out / f"{name}.json", data)
+    write_markdown(out / f"{name}.md", table)
+    if not quick:
+        update_readme(name, table)
+    return out
+
+
 def update_readme(name: str, table: str) -> bool:
     """Put ``table`` between the ``<!-- name:start -->`` and ``<!-- name:end -->`` markers of
     benchmarks/README.md, so the README always shows the latest full run. Returns False when the

@@ -115,7 +115,6 @@ def measure(n_trials: int, seed: int = 0) -> dict[str, Any]:
 
 
 def main(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, Any] | None:
-    out = report.out_dir(quick)
     command = "python -m benchmarks traffic" + (" --quick" if quick else "")
     if dashboard_class() is None:
         log("traffic: SKIPPED - hcautoml_widgets.widgets.Dashboard is not importable")
@@ -147,11 +146,7 @@ def main(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, A
     ]
     data = {"benchmark": "traffic", "command": command, "results": results, "checks": checks,
             "environment": report.environment()}
-    report.write_json(out / "traffic.json", data)
-    table = markdown(data)
-    report.write_markdown(out / "traffic.md", table)
-    if not quick:
-        report.update_readme("traffic", table)
+    out = report.publish("traffic", data, markdown(data), quick)
     log(f"traffic: wrote {out / 'traffic.md'}")
     return data
 
