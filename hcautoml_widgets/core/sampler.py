@@ -33,7 +33,7 @@ from optuna.study import Study
 from optuna.trial import FrozenTrial, TrialState
 
 from hcautoml_widgets.core import tpe_hooks
-from hcautoml_widgets.core.space import SearchSpace
+from hcautoml_widgets.core.space import ParamSpec, SearchSpace
 from hcautoml_widgets.core.steering import Steering
 from hcautoml_widgets.core.trial_context import (
     DEFAULT_PRIOR_BETA,
@@ -174,14 +174,18 @@ class SteeredSampler(BaseSampler):
         origin = self._model_origin(view, ctx)
         out: dict[str, Any] = {}
         for name, value in params.items():
-            out[name], how = self._steer(ctx, name, search_space[name], value, origin)
+            spec = ctx.steers(name, search_space[name])
+            if spec is None:  # not a parameter of ours: passed through untouched
+                out[name] = value
+                continue
+            out[name], how = self._steer(ctx, spec, value, origin)
             ctx.origins[name] = how
         return out
 
     def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
                            param_distribution: BaseDistribution) -> Any:
         ctx = self._context(study, trial)
-        spec = ctx.spec(param_name) if ctx.steered({param_name: param_distribution}) else None
+        spec = ctx.steers(param_name, param_distribution)
         if ctx.enqueued is not None and param_name in ctx.enqueued[1]:
             ctx.origins[param_name] = "enqueued"
             return ctx.enqueued[1][param_name]
@@ -199,7 +203,9 @@ class SteeredSampler(BaseSampler):
         with tpe_hooks.active(ctx):
             value = self.base_sampler.sample_independent(view, trial, param_name,
                                                          param_distribution)
-        value, how = self._steer(ctx, param_name, param_distribution, value, origin)
+        if spec is None:
+            return value
+        value, how = self._steer(ctx, spec, value, origin)
         ctx.origins[param_name] = how
         return value
 
@@ -219,12 +225,10 @@ class SteeredSampler(BaseSampler):
             ctx.model_origin = origin
         return ctx.model_origin
 
-    def _steer(self, ctx: TrialContext, name: str, dist: BaseDistribution, value: Any,
+    def _steer(self, ctx: TrialContext, spec: ParamSpec, value: Any,
                origin: str) -> tuple[Any, str]:
         """Apply the fallback prior draw and repair a proposal that breaks a constraint."""
-        spec = ctx.spec(name) if ctx.steered({name: dist}) else None
-        if spec is None:
-            return value, origin
+        name = spec.name
         if name in ctx.state.pins:
             return ctx.state.pins[name], "pinned"
         tpe_model = isinstance(self.base_sampler, TPESampler) and origin == "model"

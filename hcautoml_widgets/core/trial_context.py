@@ -48,6 +48,11 @@ class TrialContext:
         dists = self.space.distributions
         return [n for n, d in search_space.items() if n in dists and dists[n] == d]
 
+    def steers(self, name: str, dist: BaseDistribution) -> ParamSpec | None:
+        """The spec of ``name`` when it is ours (see :meth:`steered`), else None."""
+        ours = self.space.distributions.get(name)
+        return self.space.params[name] if ours is not None and ours == dist else None
+
     def feasible(self, name: str, internal: np.ndarray) -> np.ndarray:
         """Which internal values of ``name`` obey the snapshot's range, choices and pin."""
         x = np.asarray(internal, dtype=float)
