@@ -20,18 +20,25 @@ VIEWS = {
 }
 
 
-def test_quickstart_renders_every_view(
-    lab_server: LabServer, open_notebook: Callable[[str], Notebook]
-) -> None:
-    shutil.copy(ROOT / "notebooks" / "01_quickstart.ipynb", lab_server.root / "quickstart.ipynb")
-    nb = open_notebook("quickstart.ipynb")
+def _run_and_see_views(lab_server: LabServer, open_notebook: Callable[[str], Notebook],
+                       source: str, timeout_ms: int) -> Notebook:
+    """Copy a shipped notebook into the server's root, run it all, and wait for every view."""
+    shutil.copy(ROOT / "notebooks" / source, lab_server.root / source)
+    nb = open_notebook(source)
     nb.run_all()
-    nb.wait_idle(timeout_ms=180_000)
+    nb.wait_idle(timeout_ms=timeout_ms)
     for name, selector in VIEWS.items():
         try:
             nb.panel.locator(selector).first.wait_for(state="visible", timeout=30_000)
         except Exception as exc:
             raise AssertionError(f"the {name} did not render ({selector})") from exc
+    return nb
+
+
+def test_quickstart_renders_every_view(
+    lab_server: LabServer, open_notebook: Callable[[str], Notebook]
+) -> None:
+    nb = _run_and_see_views(lab_server, open_notebook, "01_quickstart.ipynb", 180_000)
     # The run finished within the cell that waits; the bar and the table show all of it.
     budget = nb.kernel.eval("run.counts['total']")
     nb.panel.locator('.hcw-control-bar[data-status="finished"]').wait_for()
@@ -55,15 +62,7 @@ def test_expert_knowledge_notebook_renders(
     lab_server: LabServer, open_notebook: Callable[[str], Notebook]
 ) -> None:
     """The second notebook too: its comparison chart and its live dashboard, without errors."""
-    shutil.copy(ROOT / "notebooks" / "02_expert_knowledge.ipynb", lab_server.root / "expert.ipynb")
-    nb = open_notebook("expert.ipynb")
-    nb.run_all()
-    nb.wait_idle(timeout_ms=240_000)
-    for name, selector in VIEWS.items():
-        try:
-            nb.panel.locator(selector).first.wait_for(state="visible", timeout=30_000)
-        except Exception as exc:
-            raise AssertionError(f"the {name} did not render ({selector})") from exc
+    nb = _run_and_see_views(lab_server, open_notebook, "02_expert_knowledge.ipynb", 240_000)
     # Two bqplot figures: the comparison of strategies and the dashboard's cost curve.
     assert nb.panel.locator(".bqplot").count() >= 2
     nb.panel.locator('.hcw-control-bar[data-status="finished"]').wait_for()
