@@ -12,12 +12,17 @@ import optuna
 from optuna.storages import BaseStorage, InMemoryStorage
 from optuna.trial import TrialState
 
+from hcautoml_widgets.core.attrs import (
+    ATTR_ERROR,
+    ATTR_METRIC,
+    ATTR_SPACE,
+    STEERING_PREFIX,
+    steering_key,
+)
 from hcautoml_widgets.core.events import SteeringEvent
-from hcautoml_widgets.core.records import ATTR_ERROR
 from hcautoml_widgets.core.space import SearchSpace
 
-ATTR_SPACE = "hcw:space"
-STEERING_PREFIX = "hcw:steering:"
+DEFAULT_METRIC = "value"
 DEAD_TRIAL_REASON = "the process running this trial ended before it finished"
 
 
@@ -38,8 +43,15 @@ def open_storage(storage: str | BaseStorage | None) -> BaseStorage:
     raise ValueError(f"storage must be a URL string or an Optuna storage, got {type(storage)}")
 
 
-def save_space(storage: BaseStorage, study_id: int, space: SearchSpace) -> None:
+def save_space(storage: BaseStorage, study_id: int, space: SearchSpace,
+               metric: str = DEFAULT_METRIC) -> None:
     storage.set_study_system_attr(study_id, ATTR_SPACE, space.to_configspace_json())
+    storage.set_study_system_attr(study_id, ATTR_METRIC, metric)
+
+
+def load_metric(storage: BaseStorage, study_id: int) -> str:
+    """The objective's name stored with the space ("value" for studies that stored none)."""
+    return str(storage.get_study_system_attrs(study_id).get(ATTR_METRIC, DEFAULT_METRIC))
 
 
 def load_space(storage: BaseStorage, study_id: int) -> SearchSpace:
@@ -50,8 +62,7 @@ def load_space(storage: BaseStorage, study_id: int) -> SearchSpace:
 
 
 def save_event(storage: BaseStorage, study_id: int, event: SteeringEvent) -> None:
-    storage.set_study_system_attr(study_id, f"{STEERING_PREFIX}{event.seq:06d}",
-                                  json.dumps(event.to_dict()))
+    storage.set_study_system_attr(study_id, steering_key(event.seq), json.dumps(event.to_dict()))
 
 
 def load_events(storage: BaseStorage, study_id: int, after: int = 0) -> list[SteeringEvent]:

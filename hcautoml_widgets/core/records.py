@@ -9,9 +9,15 @@ from typing import Any
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
-from hcautoml_widgets.core.sampler import ATTR_ENQUEUED, ATTR_ORIGIN, ATTR_SCORE, ATTR_VERSION
+from hcautoml_widgets.core.attrs import (
+    ATTR_ENQUEUED,
+    ATTR_ERROR,
+    ATTR_ORIGIN,
+    ATTR_SCORE,
+    ATTR_VERSION,
+)
 
-ATTR_ERROR = "hcw:error"
+__all__ = ["ATTR_ERROR", "Records", "new_row", "row_from_trial", "to_dataframe"]
 _STATES = {
     TrialState.RUNNING: "running",
     TrialState.WAITING: "running",
@@ -21,27 +27,35 @@ _STATES = {
 }
 
 
-def row_from_trial(trial: FrozenTrial, review: str | None = None) -> dict[str, Any]:
-    """A row from a stored trial (used after a reload, and for trials run elsewhere)."""
-    attrs = trial.system_attrs
-    start = trial.datetime_start.timestamp() if trial.datetime_start else None
-    end = trial.datetime_complete.timestamp() if trial.datetime_complete else None
-    value = trial.value if trial.state == TrialState.COMPLETE else None
+def new_row(number: int, state: str, params: Mapping[str, Any], attrs: Mapping[str, Any],
+            start: float | None, end: float | None = None, value: float | None = None,
+            review: str | None = None, error: str | None = None) -> dict[str, Any]:
+    """The one row builder: a trial's row from its facts and its ``hcw:*`` attributes (the
+    sampler's provenance dict for a live trial, the stored system attributes otherwise)."""
     return {
-        "number": trial.number,
-        "state": _STATES[trial.state],
+        "number": number,
+        "state": state,
         "value": value,
-        "params": dict(trial.params),
+        "params": dict(params),
         "origin": attrs.get(ATTR_ORIGIN, "startup"),
         "version": int(attrs.get(ATTR_VERSION, 0)),
         "review": review,
         "start": start,
         "end": end,
         "duration": (end - start) if start is not None and end is not None else None,
-        "error": attrs.get(ATTR_ERROR),
+        "error": error if error is not None else attrs.get(ATTR_ERROR),
         "score": attrs.get(ATTR_SCORE),
         "enqueued": attrs.get(ATTR_ENQUEUED),
     }
+
+
+def row_from_trial(trial: FrozenTrial, review: str | None = None) -> dict[str, Any]:
+    """A row from a stored trial (used after a reload, and for trials run elsewhere)."""
+    start = trial.datetime_start.timestamp() if trial.datetime_start else None
+    end = trial.datetime_complete.timestamp() if trial.datetime_complete else None
+    value = trial.value if trial.state == TrialState.COMPLETE else None
+    return new_row(trial.number, _STATES[trial.state], trial.params, trial.system_attrs, start,
+                   end, value, review)
 
 
 class Records:

@@ -33,6 +33,13 @@ from optuna.study import Study
 from optuna.trial import FrozenTrial, TrialState
 
 from hcautoml_widgets.core import tpe_hooks
+from hcautoml_widgets.core.attrs import (  # re-exported: hcw:* names live in attrs
+    ATTR_ENQUEUED,
+    ATTR_ORIGIN,
+    ATTR_ORIGINS,
+    ATTR_SCORE,
+    ATTR_VERSION,
+)
 from hcautoml_widgets.core.space import ParamSpec, SearchSpace
 from hcautoml_widgets.core.steering import Steering
 from hcautoml_widgets.core.trial_context import (
@@ -41,12 +48,6 @@ from hcautoml_widgets.core.trial_context import (
     accepted_evidence,
     prior_weights,
 )
-
-ATTR_VERSION = "hcw:version"
-ATTR_ENQUEUED = "hcw:enqueued"
-ATTR_ORIGIN = "hcw:origin"
-ATTR_ORIGINS = "hcw:origins"
-ATTR_SCORE = "hcw:score"
 
 
 class _ReviewedStudy:
@@ -95,6 +96,7 @@ class SteeredSampler(BaseSampler):
         self.prior_beta = float(prior_beta)
         self._rng = np.random.RandomState(seed)
         self._contexts: dict[int, TrialContext] = {}
+        self._provenance: dict[int, dict[str, Any]] = {}  # trial id -> provenance, once known
         self._lock = threading.Lock()
         if isinstance(self.base_sampler, TPESampler):
             tpe_hooks.install(self.base_sampler)
@@ -253,18 +255,26 @@ class SteeredSampler(BaseSampler):
                     values: Sequence[float] | None) -> None:
         with self._lock:
             ctx = self._contexts.pop(trial._trial_id, None)
+            known = self._provenance.pop(trial._trial_id, None)
         if ctx is not None:
-            for key, value in self.provenance_of(ctx).items():
+            for key, value in (known or self.provenance_of(ctx)).items():
                 # before_trial stored the version and the enqueued id already.
                 if key not in (ATTR_VERSION, ATTR_ENQUEUED):
                     study._storage.set_trial_system_attr(trial._trial_id, key, value)
         self.base_sampler.after_trial(study, trial, state, values)
 
     def provenance(self, trial: FrozenTrial | optuna.trial.Trial) -> dict[str, Any]:
-        """The provenance of a trial still being sampled or run (empty when unknown)."""
+        """The provenance of a trial whose sampling is done (empty when unknown). Computed once:
+        after_trial stores this same dict instead of working it out again."""
         with self._lock:
             ctx = self._contexts.get(trial._trial_id)
-        return self.provenance_of(ctx) if ctx is not None else {}
+        if ctx is None:
+            return {}
+        out = self.provenance_of(ctx)
+        with self._lock:
+            if trial._trial_id in self._contexts:
+                self._provenance[trial._trial_id] = out
+        return out
 
     @staticmethod
     def provenance_of(ctx: TrialContext) -> dict[str, Any]:
