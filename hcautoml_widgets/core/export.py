@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from hcautoml_widgets.core.effects import effects
 from hcautoml_widgets.core.events import SteeringEvent
 from hcautoml_widgets.core.records import to_dataframe
 from hcautoml_widgets.core.space import SearchSpace
@@ -33,6 +34,7 @@ def document(direction: str, space: SearchSpace, steering: Steering,
         "steering": [ev.to_dict() for ev in steering.log],
         "steering_state": steering.state_dict(),
         "trials": rows,
+        "timeline": effects(steering.log, rows, direction, space),
     }
 
 
