@@ -2,13 +2,18 @@
 
 Colour says where a trial came from (startup, model, prior, enqueued, pinned); rejected trials
 turn grey; failed trials are crosses along the top edge; the step line is the best value so far
-(rejected trials never count); a flag and a vertical rule mark each steering event, with what it
-was in the tooltip. Every growing series is a :class:`ChunkedSeries`, so the bytes sent per trial
-do not grow with the run (see ``_chunks.py``).
+(rejected trials never count); a flag and a vertical rule mark the steering edits made between
+two trials (several edits there share one flag, with their count beside it and all of them in
+its tooltip). Every growing series is a :class:`ChunkedSeries`, so the bytes sent per trial do
+not grow with the run (see ``_chunks.py``). A point's tooltip (its configuration) is filled on
+hover from the kernel, so configurations never ride along with every trial.
+
+Clicking a point sets :attr:`CostCurve.selected` (a trial number); setting it rings the point.
+The dashboard links it with the trial table's selection.
 
 Selectors for browser tests: ``.hcw-cost-curve`` (root), ``.hcw-log-toggle`` (the log-scale
-toggle button), ``.hcw-cost-figure`` (the bqplot figure; its ``svg`` holds the marks),
-``.hcw-legend``.
+toggle button), ``.hcw-history-toggle`` and ``.hcw-history`` (the steering history, newest
+first), ``.hcw-cost-figure`` (the bqplot figure; its ``svg`` holds the marks), ``.hcw-legend``.
 """
 
 from __future__ import annotations
@@ -20,57 +25,43 @@ from typing import Any, TypeGuard
 
 import bqplot as bq
 import ipywidgets as w
+import traitlets
 
 from hcautoml_widgets.widgets._chunks import ChunkedSeries
+from hcautoml_widgets.widgets._curve_text import (
+    ORIGINS,
+    PALETTE,
+    event_label,
+    history_html,
+    legend_html,
+    nice_ceiling,
+    tip_html,
+    trial_tip,
+)
 
-ORIGINS = ("startup", "model", "prior", "enqueued", "pinned")
+__all__ = ["FAILED_Y", "ORIGINS", "PALETTE", "REJECTED", "CostCurve", "event_label",
+           "nice_ceiling"]
+
 REJECTED = len(ORIGINS)  # colour index of a rejected trial
-PALETTE = ["#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#17becf", "#c7c7c7"]
 FAILED_Y = 0.97  # on the unit scale: failed trials have no value, they sit at the top edge
-
-
-NICE = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)
-
-
-def nice_ceiling(n: float) -> float:
-    """The smallest round number (10, 12.5, 15, 20, ... 80, 100, 125, ...) at least ``n``.
-
-    Ten steps a decade: the axis never wastes more than a fifth of its width, and a run of
-    10,000 trials changes the x domain about 30 times in all.
-    """
-    step = 10.0
-    while True:
-        for m in NICE:
-            if step * m >= n:
-                return step * m
-        step *= 10
-
-
-def event_label(ev: dict[str, Any]) -> str:
-    """A short human description of a steering event, for the flag's tooltip."""
-    kind, p = ev.get("kind", "?"), ev.get("payload") or {}
-    name = p.get("name", "")
-    if kind == "narrow":
-        text = f"narrow {name} to [{p.get('low'):.4g}, {p.get('high'):.4g}]"
-    elif kind == "allow":
-        text = f"allow {name}: {', '.join(map(str, p.get('choices', [])))}"
-    elif kind == "pin":
-        text = f"pin {name} = {p.get('value')}"
-    elif kind == "prior":
-        text = f"prior {name} ≈ {p.get('value')} ({p.get('confidence')})"
-    elif kind in ("accept", "reject", "unreview"):
-        text = f"{kind} trial {p.get('trial')}"
-    elif kind == "enqueue":
-        text = "enqueue " + ", ".join(f"{k}={v}" for k, v in (p.get("config") or {}).items())
-    elif kind == "undo":
-        text = f"undo #{p.get('target')} ({p.get('kind')})"
-    else:
-        text = f"{kind} {name}".strip()
-    return f"#{ev.get('seq')} {text} [{ev.get('source')}]"[:200]
+FLAG_Y = 0.93  # flags sit a little below the top edge, clear of the failed crosses
+Y_FORMAT = ".3g"  # one tick format for the value axis, linear or log
 
 
 def _finite(x: Any) -> TypeGuard[float]:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _hover_x(content: dict[str, Any], mark: Any) -> float | None:
+    """The x of the point an interaction message is about (bqplot sends it as point or data)."""
+    data = content.get("point") or content.get("data") or {}
+    if isinstance(data, dict):
+        if _finite(data.get("x")):
+            return float(data["x"])
+        index = data.get("index")
+        if isinstance(index, int) and 0 <= index < len(mark.x):
+            return float(mark.x[index])
+    return None
 
 
 class CostCurve(w.VBox):
@@ -81,22 +72,27 @@ class CostCurve(w.VBox):
         levels: mark capacities of the growing point series (see ``ChunkedSeries``).
     """
 
+    selected = traitlets.Int(None, allow_none=True)
+
     def __init__(self, run: Any, levels: tuple[int, ...] = (8, 64, 512), **kwargs: Any) -> None:
         self.run = run
+        self.metric = str(getattr(run, "metric", None) or "value")
         self._lock = threading.RLock()
         self._sx = bq.LinearScale()
         self._sy: bq.Scale = bq.LinearScale()
         self._unit = bq.LinearScale(min=0.0, max=1.0)
         self._color = bq.OrdinalColorScale(domain=list(range(len(PALETTE))), colors=PALETTE)
-        self._ax_y = bq.Axis(scale=self._sy, side="left", label="value",
-                             tick_format=".3g", grid_lines="dashed")
-        axes = [bq.Axis(scale=self._sx, label="trial", grid_lines="none"), self._ax_y]
-        self.figure = bq.Figure(marks=[], axes=axes, animation_duration=0,
-                                fig_margin={"top": 20, "bottom": 40, "left": 60, "right": 20},
-                                layout=w.Layout(width="100%", height="320px"))
+        self._ax_x = bq.Axis(scale=self._sx, label="trial", grid_lines="none", tick_format="d")
+        self._ax_y = self._value_axis()
+        # No integrated toolbar: it floats over the top right corner, where the newest flags are,
+        # and its pan/zoom fights the fixed domains below.
+        self.figure = bq.Figure(marks=[], axes=[self._ax_x, self._ax_y], animation_duration=0,
+                                fig_margin={"top": 16, "bottom": 40, "left": 72, "right": 16},
+                                display_toolbar=False,
+                                layout=w.Layout(width="100%", height="320px", min_width="0"))
         self.figure.add_class("hcw-cost-figure")
-        tip = bq.Tooltip(fields=["x", "y"], labels=["trial", "value"], formats=[".0f", ".4g"])
-        flag_tip = bq.Tooltip(fields=["name"], labels=["steering"])
+        self._tip = w.HTML(tip_html("trial", []))
+        self._flag_tip = w.HTML(tip_html("steering", []))
 
         def add(marks: list[Any]) -> None:
             self.figure.marks = [*self.figure.marks, *marks]
@@ -111,25 +107,39 @@ class CostCurve(w.VBox):
         self.best_tail = bq.Lines(x=[], y=[], scales={"x": self._sx, "y": self._sy},
                                   colors=["#d62728"], stroke_width=2)
         add([self.best_tail])
-        self.points = ChunkedSeries([*xy, ("color", "uint8")], lambda d: bq.Scatter(
-            scales={"x": self._sx, "y": self._sy, "color": self._color}, default_size=20,
-            stroke=None, tooltip=tip, **d), add, levels=levels)
+        self.points = ChunkedSeries([*xy, ("color", "uint8")], self._point_mark, add,
+                                    levels=levels)
         self.failed = ChunkedSeries(xy, lambda d: bq.Scatter(
             scales={"x": self._sx, "y": self._unit}, marker="cross", colors=["#d62728"],
             default_size=30, **d), add, levels=levels)
-        self.flags = ChunkedSeries([*xy, ("names", "str")], lambda d: bq.Scatter(
-            scales={"x": self._sx, "y": self._unit}, marker="triangle-down",
-            colors=["#555555"], default_size=60, display_names=False, tooltip=flag_tip, **d),
-            add, levels=(4, 64))
+        self.flags = ChunkedSeries([*xy, ("names", "str")], self._flag_mark, add,
+                                   levels=(4, 64))
+        # How many edits each flag stands for, when more than one (flags are few: one mark).
+        self.counts = bq.Label(x=[], y=[], text=[], scales={"x": self._sx, "y": self._unit},
+                               colors=["#333333"], default_size=11, x_offset=6, y_offset=-6,
+                               font_weight="bold")
+        self.ring = bq.Scatter(x=[], y=[], scales={"x": self._sx, "y": self._sy},
+                               colors=["#111111"], fill=False, stroke="#111111",
+                               stroke_width=2.5, default_size=180, enable_hover=False)
+        add([self.counts, self.ring])
 
         self.log_toggle = w.ToggleButton(value=False, description="log scale",
                                          tooltip="Logarithmic value axis",
-                                         layout=w.Layout(width="110px", flex="0 0 auto"))
+                                         layout=w.Layout(width="100px", flex="0 0 auto"))
         self.log_toggle.add_class("hcw-log-toggle")
         self.log_toggle.observe(self._on_log, names="value")
-        legend = w.HTML(self._legend(), layout=w.Layout(flex="1 1 0%", min_width="0"))
-        super().__init__([w.HBox([self.log_toggle, legend]), self.figure],
-                         **kwargs)
+        self.history_toggle = w.ToggleButton(value=False, description="history (0)",
+                                             tooltip="The steering history, newest first",
+                                             layout=w.Layout(width="110px", flex="0 0 auto"))
+        self.history_toggle.add_class("hcw-history-toggle")
+        self.history_toggle.observe(lambda _: self._paint_history(), names="value")
+        self.history = w.HTML("", layout=w.Layout(display="none"))
+        legend = w.HTML(legend_html(), layout=w.Layout(flex="1 1 0%", min_width="0"))
+        header = w.HBox([self.log_toggle, self.history_toggle, legend],
+                        layout=w.Layout(align_items="center", min_width="0"))
+        super().__init__([header, self.history, self.figure], **kwargs)
+        # bqplot's SVG is as wide as its box; nothing in it needs a horizontal scrollbar.
+        self.layout.overflow = "hidden"
         self.add_class("hcw-cost-curve")
 
         self._values: dict[int, tuple[float, str]] = {}  # plotted trial -> (value, origin)
@@ -137,8 +147,11 @@ class CostCurve(w.VBox):
         self._reviews: dict[str, str] = {}
         self._max_x = -1.0
         self._last_seq = 0
+        self._groups: dict[float, list[dict[str, Any]]] = {}  # flag x -> its events
+        self._events: list[dict[str, Any]] = []
         self._ylim: tuple[float, float] | None = None  # values the y domain covers
         self._fresh: list[float] = []  # values plotted since the domain was last checked
+        self.observe(self._on_selected, names="selected")
         with self._lock:
             self._load()
         self._sub = run.feed.subscribe(self._on_batch, max_rate=20.0)
@@ -151,6 +164,52 @@ class CostCurve(w.VBox):
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until the feed has delivered everything so far (for tests)."""
         return bool(self._sub.flush(timeout))
+
+    def tick_scale(self) -> str:
+        """"log" or "linear": the scale the value axis draws (for tests)."""
+        return "log" if isinstance(self._ax_y.scale, bq.LogScale) else "linear"
+
+    # -- marks --------------------------------------------------------------------------------
+    def _value_axis(self) -> bq.Axis:
+        return bq.Axis(scale=self._sy, side="left", label=self.metric,
+                       tick_format=Y_FORMAT, grid_lines="dashed", label_offset="52px")
+
+    def _point_mark(self, data: dict[str, Any]) -> bq.Scatter:
+        mark = bq.Scatter(scales={"x": self._sx, "y": self._sy, "color": self._color},
+                          default_size=20, stroke=None, tooltip=self._tip, **data)
+        mark.on_hover(self._on_point_hover)
+        mark.on_element_click(self._on_point_click)
+        return mark
+
+    def _flag_mark(self, data: dict[str, Any]) -> bq.Scatter:
+        mark = bq.Scatter(scales={"x": self._sx, "y": self._unit}, marker="triangle-down",
+                          colors=["#555555"], default_size=60, display_names=False,
+                          tooltip=self._flag_tip, **data)
+        mark.on_hover(self._on_flag_hover)
+        return mark
+
+    def _on_point_hover(self, mark: Any, content: dict[str, Any]) -> None:
+        x = _hover_x(content, mark)
+        if x is not None:
+            self._tip.value = trial_tip(self.run.record(round(x)), self.metric)
+
+    def _on_point_click(self, mark: Any, content: dict[str, Any]) -> None:
+        x = _hover_x(content, mark)
+        if x is not None:
+            self.selected = round(x)
+
+    def _on_flag_hover(self, mark: Any, content: dict[str, Any]) -> None:
+        x = _hover_x(content, mark)
+        events = self._groups.get(x, []) if x is not None else []
+        title = f"{len(events)} steering edits" if len(events) > 1 else "steering"
+        self._flag_tip.value = tip_html(title, [event_label(ev) for ev in events])
+
+    def _on_selected(self, change: dict[str, Any]) -> None:
+        with self._lock:
+            n = change["new"]
+            point = self._values.get(n) if n is not None else None
+            with self.ring.hold_sync():
+                self.ring.x, self.ring.y = ([n], [point[0]]) if point else ([], [])
 
     # -- feeding ------------------------------------------------------------------------------
     def _load(self) -> None:
@@ -168,16 +227,18 @@ class CostCurve(w.VBox):
     def _on_batch(self, batch: list[dict[str, Any]]) -> None:
         with self._lock:
             rebuild = False
+            steered = False
             for ev in batch:
                 if ev.get("type") == "trial":
                     rebuild |= self._add_trial(ev["record"])
                 elif ev.get("type") == "steering":
                     if ev["event"]["seq"] > self._last_seq:
                         self._add_flag(ev["event"], self._max_x + 0.5)
+                        steered = True
                     rebuild |= self._apply_reviews(ev.get("state", {}).get("reviews", {}))
             if rebuild:
                 self._rebuild_best()
-            self._flush()
+            self._flush(steered)
 
     def _code(self, number: int, origin: str) -> int:
         if self._reviews.get(str(number)) == "rejected":
@@ -222,9 +283,17 @@ class CostCurve(w.VBox):
         return bool(changed)
 
     def _add_flag(self, ev: dict[str, Any], x: float) -> None:
+        """One flag per gap between trials: a further edit in the same gap joins its flag."""
         self._last_seq = max(self._last_seq, int(ev["seq"]))
-        self.rules.append(([x, x], [0.0, 1.0]))
-        self.flags.append((x, 1.0, event_label(ev)))
+        self._events.append(ev)
+        group = self._groups.get(x)
+        if group is None:
+            self._groups[x] = [ev]
+            self.rules.append(([x, x], [0.0, 1.0]))
+            self.flags.append((x, FLAG_Y, event_label(ev)), key=x)
+        else:
+            group.append(ev)
+            self.flags.update(x, (x, FLAG_Y, f"{len(group)} edits: {event_label(ev)}"))
 
     def _better(self, a: float, b: float) -> bool:
         return a > b if self.run.direction == "maximize" else a < b
@@ -239,7 +308,7 @@ class CostCurve(w.VBox):
                 pts.append((n, value))
         self.best.reset(pts)
 
-    def _flush(self) -> None:
+    def _flush(self, steered: bool = True) -> None:
         self._set_domains()
         for series in (self.rules, self.best, self.points, self.failed, self.flags):
             series.flush()
@@ -252,6 +321,25 @@ class CostCurve(w.VBox):
         if list(self.best_tail.x) != x or list(self.best_tail.y) != y:
             with self.best_tail.hold_sync():
                 self.best_tail.x, self.best_tail.y = x, y
+        if steered:
+            self._paint_counts()
+            self._paint_history()
+
+    def _paint_counts(self) -> None:
+        many = [(x, len(g)) for x, g in sorted(self._groups.items()) if len(g) > 1]
+        text = [f"×{k}" for _, k in many]
+        if list(self.counts.text) != text:
+            with self.counts.hold_sync():
+                self.counts.x = [x for x, _ in many]
+                self.counts.y = [FLAG_Y] * len(many)
+                self.counts.text = text
+
+    def _paint_history(self) -> None:
+        self.history_toggle.description = f"history ({len(self._events)})"
+        shown = self.history_toggle.value
+        self.history.layout.display = "block" if shown else "none"
+        if shown:  # built only while someone looks at it
+            self.history.value = history_html(self._events)
 
     # -- scales -------------------------------------------------------------------------------
     def _set_domains(self) -> None:
@@ -296,16 +384,13 @@ class CostCurve(w.VBox):
             for series in (self.best, self.points):
                 for mark in series.marks:
                     mark.scales = {**mark.scales, "y": self._sy}
-            self.best_tail.scales = {**self.best_tail.scales, "y": self._sy}
-            self._ax_y.scale = self._sy
+            for mark in (self.best_tail, self.ring):
+                mark.scales = {**mark.scales, "y": self._sy}
+            # A new axis, not a new scale on the old one: bqplot's axis view keeps drawing the
+            # ticks of the scale it was created with (the log toggle showed linear ticks).
+            self._ax_y = self._value_axis()
+            self.figure.axes = [self._ax_x, self._ax_y]
 
     @staticmethod
     def _legend() -> str:
-        item = '<span style="white-space:nowrap">{}</span>'
-        keys = [f'<span style="color:{c}">●</span> {name}'
-                for name, c in zip([*ORIGINS, "rejected"], PALETTE, strict=True)]
-        keys += ['<span style="color:#d62728">✚</span> failed',
-                 '<span style="color:#d62728">━</span> best so far', "▼ steering"]
-        return ('<div class="hcw-legend" style="font-size:12px;line-height:1.6;display:flex;'
-                'flex-wrap:wrap;column-gap:10px">'
-                + "".join(item.format(k) for k in keys) + "</div>")
+        return legend_html()

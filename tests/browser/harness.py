@@ -116,6 +116,8 @@ def start_lab(base: Path) -> LabServer:
         # The kernel imports the package from the checkout, not from an installed copy.
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
         HCW_NOTEBOOK_BUDGET=env.get("HCW_NOTEBOOK_BUDGET", "12"),
+        # The notebooks slow their trials down for people; a test needs no time to steer.
+        HCW_NOTEBOOK_PACE=env.get("HCW_NOTEBOOK_PACE", "0.02"),
         # Keep numpy/sklearn from spawning a thread per core on a two-core machine.
         OMP_NUM_THREADS="1",
         OPENBLAS_NUM_THREADS="1",

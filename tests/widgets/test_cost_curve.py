@@ -126,3 +126,65 @@ def test_a_rejection_resends_one_point_mark(recorder: Recorder) -> None:
                if s.msg_type == "comm_msg" and s.data.get("method") == "update"}
     assert len(updated & point_marks) == 1
     curve.close()
+
+
+def test_log_toggle_gives_the_axis_the_new_scale_and_back(recorder: Recorder) -> None:
+    run = make_run()
+    curve = hcw.CostCurve(run)
+    finish(run, 20, curve)
+    first_axis = curve.figure.axes[1]
+    curve.log_toggle.value = True
+    ax = curve.figure.axes[1]
+    assert ax is not first_axis and isinstance(ax.scale, bq.LogScale)
+    assert all(m.scales["y"] is ax.scale for m in curve.points.marks)
+    assert curve.tick_scale() == "log" and ax.scale.min > 0
+    curve.log_toggle.value = False
+    ax = curve.figure.axes[1]
+    assert isinstance(ax.scale, bq.LinearScale) and curve.tick_scale() == "linear"
+    assert all(m.scales["y"] is ax.scale for m in curve.points.marks)
+    assert {a.tick_format for a in curve.figure.axes} == {"d", ".3g"}
+    curve.close()
+
+
+def test_edits_between_two_trials_share_one_flag_with_a_count(recorder: Recorder) -> None:
+    run = make_run()
+    curve = hcw.CostCurve(run)
+    finish(run, 10, curve)
+    run.steering.narrow("depth", 3, 9)
+    run.steering.pin("loss", "log_loss")
+    run.steering.prior("lr", 0.01, confidence="high")
+    assert curve.flush()
+    flags = [str(n) for m in curve.flags.marks for n in m.names]
+    assert len(flags) == 1 and flags[0].startswith("3 edits")
+    assert list(curve.counts.text) == ["×3"]
+    mark = next(m for m in curve.flags.marks if len(m.x))
+    curve._on_flag_hover(mark, {"event": "hover", "point": {"x": float(mark.x[0]), "index": 0}})
+    tip = curve._flag_tip.value
+    assert "3 steering edits" in tip and "narrow depth" in tip and "prior lr" in tip
+    assert curve.history_toggle.description == "history (3)"
+    curve.history_toggle.value = True
+    assert curve.history.value.index("prior lr") < curve.history.value.index("narrow depth")
+    finish(run, 2, curve)
+    run.steering.unpin("loss")
+    assert curve.flush()
+    assert len([n for m in curve.flags.marks for n in m.names]) == 2
+    assert list(curve.counts.text) == ["×3"]
+    curve.close()
+
+
+def test_point_tooltip_shows_the_configuration_and_a_click_selects(recorder: Recorder) -> None:
+    run = make_run()
+    curve = hcw.CostCurve(run)
+    finish(run, 5, curve)
+    assert curve.figure.axes[1].label == (getattr(run, "metric", None) or "value")
+    mark = next(m for m in curve.points.marks if len(m.x))
+    x = float(mark.x[0])
+    curve._on_point_hover(mark, {"event": "hover", "point": {"x": x, "y": 0.0, "index": 0}})
+    assert f"trial {int(x)}" in curve._tip.value and "depth =" in curve._tip.value
+    seen = []
+    curve.observe(lambda ch: seen.append(ch["new"]), names="selected")
+    curve._on_point_click(mark, {"event": "element_click", "data": {"index": 0}})
+    assert seen == [int(x)] and list(curve.ring.x) == [int(x)]
+    curve.selected = None
+    assert list(curve.ring.x) == []
+    curve.close()
