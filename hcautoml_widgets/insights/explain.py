@@ -1,0 +1,222 @@
+"""Why a trial was chosen: where its configuration came from, what steering held, what it changed.
+
+Everything comes from what the trial recorded when it was sampled (its row: origin, steering
+version, score parts; its per-parameter origins in the study) and from the steering log folded up
+to the trial's version, so an explanation of an old trial does not drift as the run goes on.
+
+The score of a model-chosen trial is TPE's acquisition with the piBO term added,
+``acquisition = (log_l - log_g) + prior_term`` with ``prior_term = prior_weight-scaled log prior``;
+the shares in the explanation are each part's absolute size over the sum of both.
+When the sampler recorded ``score["counterfactual"]`` (what the model alone would have picked
+among the same candidates: no prior term, no masks) the explanation names what steering changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hcautoml_widgets.core.events import SteeringState, fold
+
+_SOURCES = {"code": "from code", "widget": "from the dashboard"}
+
+
+def _r(x: Any) -> str:
+    """A number for reading: three significant digits."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return str(x)
+    if isinstance(x, int):
+        return str(x)
+    return f"{x:.3g}"
+
+
+def _source(source: str) -> str:
+    return _SOURCES.get(source, f"by {source}")
+
+
+def _origins(run: Any, number: int) -> dict[str, str]:
+    """Per-parameter origins, stored with the trial (absent for an exported run)."""
+    study = getattr(run, "study", None)
+    if study is None:
+        return {}
+    try:
+        storage = study._storage
+        tid = storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
+        return dict(storage.get_trial_system_attrs(tid).get("hcw:origins") or {})
+    except KeyError:
+        return {}
+
+
+def _steering(run: Any, version: int) -> dict[str, Any]:
+    """The state the trial started under, and what in it differs from the base space."""
+    space = run.steering.space
+    state = fold([ev for ev in run.steering.log if ev.seq <= version], space)
+    base = SteeringState.initial(space)
+    held = {
+        "version": version,
+        "ranges": {k: [v[0], v[1]] for k, v in state.ranges.items() if base.ranges[k] != v},
+        "allowed": {k: list(v) for k, v in state.allowed.items() if base.allowed[k] != v},
+        "pins": dict(state.pins),
+        "priors": {k: {"value": p.value, "confidence": p.confidence, "source": p.source,
+                       "since": p.since}
+                   for k, p in state.priors.items()},
+        "rejected": sorted(n for n, r in state.reviews.items() if r == "rejected"),
+        "accepted": sorted(n for n, r in state.reviews.items() if r == "accepted"),
+    }
+    return held
+
+
+def _score(score: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not score:
+        return None
+    parts = {k: score[k] for k in ("log_l", "log_g", "log_prior", "prior_term", "acquisition",
+                                    "prior_weight") if score.get(k) is not None}
+    model = None
+    if "log_l" in parts and "log_g" in parts:
+        model = float(parts["log_l"]) - float(parts["log_g"])
+    prior = float(parts.get("prior_term", 0.0))
+    out: dict[str, Any] = {**parts, "model_term": model, "model_share": None, "prior_share": None}
+    if model is not None and abs(model) + abs(prior) > 0:
+        total = abs(model) + abs(prior)
+        out["model_share"] = abs(model) / total
+        out["prior_share"] = abs(prior) / total
+    return out
+
+
+def _steering_in_force(held: Mapping[str, Any]) -> str:
+    """The counterfactual is a joint choice among candidates, so it is what all the steering in
+    force changed, not any one parameter's part of it."""
+    whys = [f"your prior on {k}" for k in held["priors"]]
+    whys += [f"your range on {k}" for k in [*held["ranges"], *held["allowed"]]]
+    whys += [f"your pin on {k}" for k in held["pins"]]
+    if not whys:
+        return "your steering"
+    return whys[0] if len(whys) == 1 else ", ".join(whys[:-1]) + " and " + whys[-1]
+
+
+def explain(run: Any, number: int) -> dict[str, Any]:
+    """Why trial ``number`` was chosen.
+
+    Args:
+        run: a :class:`~hcautoml_widgets.Run` (or an exported run read back).
+        number: the trial number.
+
+    Returns:
+        A dict: ``number``, ``state``, ``value``, ``origin`` ("enqueued", "pinned", "prior",
+        "model", "startup"), ``origins`` (per parameter, when stored), ``enqueued`` (the enqueue
+        event's ``seq``, ``source``, ``time``, or None), ``steering`` (what was in force: the
+        version, narrowed ranges, allowed choices, pins, priors, rejected and accepted trials),
+        ``score`` (the parts, ``model_term``, ``model_share``, ``prior_share``; None when no
+        model scored it), ``n_candidates``, ``counterfactual`` (what the model alone would have
+        picked, when recorded), ``changed`` ({param: {"chosen", "model_alone"}}) and ``text``.
+
+    Raises:
+        ValueError: when there is no trial ``number``.
+    """
+    rows = {int(r["number"]): r for r in run.records()}
+    if not isinstance(number, int) or isinstance(number, bool) or number not in rows:
+        raise ValueError(f"explain: no trial {number!r} in this run")
+    row = rows[number]
+    version = int(row.get("version") or 0)
+    held = _steering(run, version)
+    origins = _origins(run, number)
+    raw_score = row.get("score") or {}
+    score = _score(raw_score)
+    params = dict(row.get("params") or {})
+    counterfactual = raw_score.get("counterfactual")
+    n_candidates = raw_score.get("n_candidates")
+    changed = {}
+    if isinstance(counterfactual, Mapping):
+        changed = {k: {"chosen": params.get(k), "model_alone": v}
+                   for k, v in counterfactual.items() if params.get(k) != v}
+    enq = None
+    if row.get("enqueued") is not None:
+        seq = int(row["enqueued"])
+        ev = next((e for e in run.steering.log if e.seq == seq), None)
+        enq = {"seq": seq, "source": None if ev is None else ev.source,
+               "time": None if ev is None else ev.time}
+    out: dict[str, Any] = {
+        "number": number, "state": row.get("state"), "value": row.get("value"),
+        "origin": row.get("origin") or "startup", "origins": origins, "params": params,
+        "enqueued": enq, "steering": held, "score": score, "n_candidates": n_candidates,
+        "counterfactual": dict(counterfactual) if isinstance(counterfactual, Mapping) else None,
+        "changed": changed,
+    }
+    out["text"] = _text(out)
+    return out
+
+
+def _origin_sentence(d: Mapping[str, Any]) -> str:
+    n, origin, n_cand = d["number"], d["origin"], d["n_candidates"]
+    among = f"among {n_cand} candidates" if n_cand else "among its candidates"
+    # A candidate proposed by the prior marks every parameter "prior"; name only the believed ones.
+    believed = list(d["steering"]["priors"])
+    prior_params = [k for k, v in d["origins"].items() if v == "prior" and k in believed]
+    prior_params = prior_params or believed
+    if origin == "enqueued":
+        enq = d["enqueued"]
+        if enq["source"] is None:
+            return f"Trial {n} ran a configuration that was enqueued (event #{enq['seq']})."
+        return (f"Trial {n} ran a configuration enqueued {_source(enq['source'])} "
+                f"(steering event #{enq['seq']}).")
+    if origin == "pinned":
+        return f"Every free parameter of trial {n} was pinned."
+    if origin == "prior":
+        on = f" on {', '.join(prior_params)}" if prior_params else ""
+        if d["score"] is not None:
+            return (f"The model chose trial {n} {among}; the winner was a candidate proposed by "
+                    f"your prior{on}.")
+        return f"Trial {n} was drawn from your prior{on}, before the model was guiding the search."
+    if origin == "model":
+        return f"The model (TPE) chose trial {n} as the best-scoring configuration {among}."
+    return (f"Trial {n} was a start-up trial: drawn at random before enough trials had finished "
+            f"for the model to guide the search.")
+
+
+def _steering_sentence(held: Mapping[str, Any]) -> str:
+    parts = [f"{k} narrowed to [{_r(lo)}, {_r(hi)}]" for k, (lo, hi) in held["ranges"].items()]
+    parts += [f"{k} limited to {', '.join(map(str, v))}" for k, v in held["allowed"].items()]
+    parts += [f"{k} pinned to {_r(v)}" for k, v in held["pins"].items()]
+    parts += [(f"a {p['confidence']}-confidence prior" if p["confidence"] else "the space's prior")
+              + f" {k} ≈ {_r(p['value'])}" for k, p in held["priors"].items()]
+    if held["rejected"]:
+        parts.append(f"{len(held['rejected'])} rejected trial(s) hidden from the model")
+    if held["accepted"]:
+        parts.append(f"accepted trial(s) {', '.join(map(str, held['accepted']))} as evidence")
+    v = held["version"]
+    if not parts:
+        return (f"No constraint or prior was in force (steering version {v})." if v else
+                "It started before any steering (version 0).")
+    return f"It started under steering version {v}: " + "; ".join(parts) + "."
+
+
+def _score_sentence(score: Mapping[str, Any]) -> str:
+    bits = []
+    if score.get("model_term") is not None:
+        bits.append(f"model log l/g = {_r(score['model_term'])}")
+    if score.get("prior_term") is not None:
+        w = score.get("prior_weight")
+        bits.append(f"prior term = {_r(score['prior_term'])}"
+                    + (f" (weight {_r(w)})" if w is not None else ""))
+    text = "Its score: " + ", ".join(bits) + "."
+    if score.get("prior_share") is not None and score.get("prior_term"):
+        text += f" Your prior made up {score['prior_share']:.0%} of it."
+    return text
+
+
+def _text(d: Mapping[str, Any]) -> str:
+    sentences = [_origin_sentence(d)]
+    pinned = [k for k, v in d["origins"].items() if v == "pinned"]
+    if pinned and d["origin"] != "pinned":
+        sentences.append(f"Pinned: {', '.join(pinned)}.")
+    sentences.append(_steering_sentence(d["steering"]))
+    if d["score"] is not None and d["origin"] in ("model", "prior"):
+        sentences.append(_score_sentence(d["score"]))
+    if d["changed"]:
+        alt = [f"{k} = {_r(c['model_alone'])} (instead of {_r(c['chosen'])})"
+               for k, c in d["changed"].items()]
+        sentences.append(f"Without {_steering_in_force(d['steering'])}, the model would have "
+                         "tried " + ", ".join(alt) + ".")
+    elif d["counterfactual"] is not None and d["origin"] in ("model", "prior"):
+        sentences.append("The model alone would have picked the same configuration.")
+    return " ".join(sentences)

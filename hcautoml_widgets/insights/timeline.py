@@ -1,0 +1,37 @@
+"""The steering timeline: every human action, when and from where, and what it measurably did.
+
+The computation lives in :mod:`hcautoml_widgets.core.effects` (the export carries it too); this
+wraps it as a DataFrame for notebooks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from hcautoml_widgets.core.effects import COLUMNS, effects
+
+
+def timeline(run: Any, k: int = 10) -> pd.DataFrame:
+    """One row per steering event, oldest first.
+
+    Columns: ``seq``, ``time`` (UTC timestamp), ``source`` ("code", "widget", ...), ``kind``,
+    ``description``, ``trial`` (the first trial that started under it; None before any did),
+    ``best_before`` (best value before that trial), ``best_after`` (best after the next ``k``
+    trials), ``n_after`` (how many of those ``k`` exist yet), ``trials_to_improvement`` (1 when
+    the very next trial improved; None while none has), ``share_inside`` (narrow, allow, pin,
+    prior: the share of trials run under the edit that landed inside the new range, or near the
+    new prior) and ``share_before`` (the same share before it, for comparison).
+
+    Args:
+        run: a :class:`~hcautoml_widgets.Run` (or an exported run read back).
+        k: the window for ``best_after``.
+    """
+    direction = getattr(run, "direction", "minimize")
+    rows = effects(run.steering.log, run.records(), direction, run.steering.space, k=k)
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df["time"] = pd.to_datetime(df["time"], unit="s", utc=True)
+    for col in ("trial", "n_after", "trials_to_improvement"):
+        df[col] = df[col].astype("Int64")
+    return df

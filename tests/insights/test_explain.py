@@ -1,0 +1,112 @@
+"""explain(): known answers for enqueued, prior-driven and start-up trials."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import optuna
+import pytest
+from ConfigSpace import Categorical, ConfigurationSpace, Float
+
+import hcautoml_widgets as hcw
+from hcautoml_widgets.core.export import ExportedRun
+from hcautoml_widgets.core.space import SearchSpace
+from hcautoml_widgets.insights.explain import explain
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def space() -> ConfigurationSpace:
+    cs = ConfigurationSpace()
+    cs.add([Float("gamma", (1e-3, 10.0), log=True), Float("C", (0.1, 100.0), log=True),
+            Categorical("kernel", ["rbf", "linear"])])
+    return cs
+
+
+def objective(cfg: dict[str, Any]) -> float:
+    return (cfg["gamma"] - 0.3) ** 2 + (cfg["C"] - 5.0) ** 2 / 100 + (cfg["kernel"] == "linear")
+
+
+def test_a_trial_enqueued_from_a_cell_is_explained_as_enqueued_from_code() -> None:
+    run = hcw.Run(objective, space(), seed=0)
+    ev = run.steering.enqueue({"gamma": 0.5, "C": 2.0, "kernel": "rbf"})
+    run.step(2)
+    run.wait()
+    got = explain(run, 0)
+    assert got["origin"] == "enqueued"
+    assert got["enqueued"]["seq"] == ev.seq and got["enqueued"]["source"] == "code"
+    assert got["params"] == {"gamma": 0.5, "C": 2.0, "kernel": "rbf"}
+    assert "enqueued from code" in got["text"] and f"#{ev.seq}" in got["text"]
+    assert got["score"] is None
+    start = explain(run, 1)
+    assert start["origin"] == "startup" and "start-up" in start["text"]
+
+
+def test_a_trial_under_a_strong_prior_reports_the_priors_share() -> None:
+    run = hcw.Run(objective, space(), seed=0)
+    run.step(12)
+    run.wait()
+    run.steering.narrow("C", 1.0, 50.0)
+    run.steering.prior("gamma", 0.3, confidence="high")
+    run.step(3)
+    run.wait()
+    got = explain(run, 12)
+    assert got["steering"]["version"] == 2
+    assert got["steering"]["ranges"] == {"C": [1.0, 50.0]}
+    assert got["steering"]["priors"]["gamma"]["confidence"] == "high"
+    assert got["origin"] in ("prior", "model")
+    score = got["score"]
+    # Right after it is stated, the prior's weight is beta / 1: it dominates the score.
+    assert score["prior_weight"] == pytest.approx(10.0)
+    assert score["prior_share"] > 0.5
+    assert score["model_share"] + score["prior_share"] == pytest.approx(1.0)
+    assert f"{score['prior_share']:.0%} of it" in got["text"]
+    assert "C narrowed to [1, 50]" in got["text"]
+    assert "high-confidence prior gamma ≈ 0.3" in got["text"]
+    if got["counterfactual"] is None:
+        pytest.skip("this sampler does not record what the model alone would have picked")
+    assert got["changed"], "a strong prior right after it was stated should change the choice"
+    without = got["text"][got["text"].index("Without"):]
+    assert "your prior on gamma" in without and "would have tried" in without
+    assert "proposed by your prior on gamma." in got["text"] or got["origin"] == "model"
+
+
+def exported(score: dict[str, Any], params: dict[str, Any]) -> ExportedRun:
+    """A run read back from an export: a real object, with a trial recorded as given."""
+    sp = SearchSpace.from_any(space())
+    steering = hcw.Steering(sp)
+    steering.prior("gamma", 0.1, confidence="high", source="widget")
+    row = {"number": 0, "state": "complete", "value": 1.0, "params": params, "origin": "prior",
+           "version": 1, "review": None, "start": 0.0, "end": 1.0, "duration": 1.0,
+           "error": None, "score": score, "enqueued": None}
+    return ExportedRun("minimize", sp, steering, [row], None)
+
+
+def test_the_counterfactual_names_what_the_prior_changed() -> None:
+    params = {"gamma": 0.1, "C": 2.0, "kernel": "rbf"}
+    score = {"log_l": -1.0, "log_g": -2.0, "log_prior": 0.4, "prior_term": 3.0,
+             "acquisition": 4.0, "prior_weight": 7.5, "n_candidates": 48,
+             "counterfactual": {"gamma": 0.3141, "C": 2.0, "kernel": "rbf"}}
+    got = explain(exported(score, params), 0)
+    assert got["score"]["model_term"] == 1.0
+    assert got["score"]["prior_share"] == pytest.approx(0.75)  # exact in the structure
+    assert got["changed"] == {"gamma": {"chosen": 0.1, "model_alone": 0.3141}}
+    assert "among 48 candidates" in got["text"]
+    assert "Your prior made up 75% of it." in got["text"]
+    assert ("Without your prior on gamma, the model would have tried gamma = 0.314 "
+            "(instead of 0.1).") in got["text"]
+
+
+def test_without_a_counterfactual_the_text_says_nothing_about_one() -> None:
+    params = {"gamma": 0.1, "C": 2.0, "kernel": "rbf"}
+    got = explain(exported({"log_l": -1.0, "log_g": -2.0, "prior_term": 0.0}, params), 0)
+    assert got["counterfactual"] is None and got["changed"] == {}
+    assert "would have" not in got["text"] and "among its candidates" in got["text"]
+    same = {"log_l": -1.0, "log_g": -2.0, "counterfactual": dict(params)}
+    assert "would have picked the same" in explain(exported(same, params), 0)["text"]
+
+
+def test_unknown_trial_is_a_value_error() -> None:
+    run = hcw.Run(objective, space(), seed=0)
+    with pytest.raises(ValueError, match="no trial 3"):
+        explain(run, 3)
