@@ -142,3 +142,107 @@ describe("SpaceEditor", () => {
     expect(el.querySelector('[data-param="gamma"] .hcw-cond')!.textContent).toBe("if loss ∈ {exponential}");
   });
 });
+
+describe("SpaceEditor: reading and typing what is in force", () => {
+  it("says the range, prior and pin in words, rounded for reading", () => {
+    const model = new FakeModel();
+    const { el } = mount(render, model);
+    model.deliver({ type: "snapshot", names: ["lr", "loss"], space: { params: [lr, loss] },
+      state: state({ ranges: { lr: [0.00123456, 0.3] }, priors: { lr: { value: 0.0123456, confidence: "high" }, loss: { value: "exponential", confidence: "low" } }, pins: { loss: "log_loss" } }) });
+    const row = el.querySelector('[data-param="lr"]')!;
+    expect(row.querySelector(".hcw-range-text")!.textContent).toBe("0.001235 – 0.3");
+    expect(row.querySelector(".hcw-base-text")!.textContent).toBe("of 1e-4 – 1 log");
+    expect(row.querySelector(".hcw-prior-text")!.textContent).toBe("prior 0.01235 (high)");
+    expect(row.querySelector(".hcw-pin-text")!.classList.contains("hcw-unset")).toBe(true);
+    const lossRow = el.querySelector('[data-param="loss"]')!;
+    expect(lossRow.querySelector(".hcw-range-text")!.textContent).toBe("= log_loss");
+    expect(lossRow.querySelector(".hcw-choice.hcw-pinned")!.getAttribute("data-choice")).toBe("log_loss");
+    expect(lossRow.querySelector(".hcw-choice.hcw-prior-choice")!.getAttribute("data-choice")).toBe("exponential");
+  });
+
+  it("sends a typed bound, prior and pin; Escape cancels; nonsense is refused locally", () => {
+    const { model, el } = setup();
+    const row = el.querySelector('[data-param="depth"]')!;
+    const type = (field: string, text: string, key = "Enter") => {
+      row.querySelector<HTMLButtonElement>(`.hcw-num[data-field="${field}"]`)!.click();
+      const input = row.querySelector<HTMLInputElement>(`input.hcw-num-input[data-field="${field}"]`)!;
+      input.value = text;
+      input.dispatchEvent(new KeyboardEvent("keydown", { key }));
+    };
+    type("high", "12");
+    expect(model.last()).toMatchObject({ op: "narrow", args: { name: "depth", low: 2, high: 12 } });
+    type("prior", "7");
+    expect(model.last()).toMatchObject({ op: "prior", args: { name: "depth", value: 7, confidence: "medium" } });
+    type("pin", "5");
+    expect(model.last()).toMatchObject({ op: "pin", args: { name: "depth", value: 5 } });
+    const n = model.sent.length;
+    type("low", "3", "Escape");
+    type("low", "abc");
+    expect(model.sent.length).toBe(n);
+    expect(row.querySelector(".hcw-error")!.textContent).toContain("not a number");
+    expect(row.querySelector("input.hcw-num-input")).toBeNull();
+  });
+
+  it("pins where the pin handle is dropped, not in the middle", () => {
+    const { model, el } = setup();
+    const row = el.querySelector('[data-param="depth"]')!;
+    // 10 + 0.25 * 280 = 80 px: a quarter of [2, 16] is 5.5, an int: 6 (round half up)
+    drag(row.querySelector(".hcw-pin-handle")!, 80);
+    expect(model.last()).toMatchObject({ op: "pin", args: { name: "depth", value: 6 } });
+    drag(row.querySelector(".hcw-pin-handle")!, 10);
+    expect(model.last()).toMatchObject({ op: "pin", args: { name: "depth", value: 2 } });
+    // the checkbox pins where the handle was left
+    const pin = row.querySelector<HTMLInputElement>(".hcw-pin")!;
+    pin.checked = true;
+    pin.dispatchEvent(new Event("change"));
+    expect(model.last()).toMatchObject({ op: "pin", args: { name: "depth", value: 2 } });
+  });
+
+  it("moves sliders from the keyboard, with ARIA roles, and sends when the keys rest", async () => {
+    const { model, el } = setup();
+    const row = el.querySelector('[data-param="depth"]')!;
+    const high = row.querySelector<SVGElement>(".hcw-handle-high")!;
+    expect(high.getAttribute("role")).toBe("slider");
+    expect(high.getAttribute("tabindex")).toBe("0");
+    expect(high.getAttribute("aria-valuenow")).toBe("16");
+    const n = model.sent.length;
+    for (let i = 0; i < 3; i++) high.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowLeft" }));
+    expect(high.getAttribute("aria-valuenow")).toBe("13");
+    expect(model.sent.length).toBe(n); // not yet: the keys may go on
+    high.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    expect(model.last()).toMatchObject({ op: "narrow", args: { name: "depth", low: 2, high: 13 } });
+    const low = row.querySelector<SVGElement>(".hcw-handle-low")!;
+    low.dispatchEvent(new KeyboardEvent("keydown", { key: "End" }));
+    await new Promise((r) => setTimeout(r, 700));
+    expect(model.last()).toMatchObject({ op: "narrow", args: { name: "depth", low: 16, high: 16 } });
+  });
+
+  it("a cancelled drag sends nothing and gives the row back", () => {
+    const { model, el } = setup();
+    const row = el.querySelector('[data-param="lr"]')!;
+    const before = cx(row, ".hcw-handle-high");
+    const n = model.sent.length;
+    row.querySelector(".hcw-handle-high")!.dispatchEvent(new MouseEvent("pointerdown", { bubbles: true, clientX: 290 }));
+    window.dispatchEvent(new MouseEvent("pointermove", { clientX: 100 }));
+    expect(cx(row, ".hcw-handle-high")).toBeLessThan(before);
+    window.dispatchEvent(new MouseEvent("pointercancel", {}));
+    window.dispatchEvent(new MouseEvent("pointerup", { clientX: 100 }));
+    expect(model.sent.length).toBe(n);
+    expect(cx(row, ".hcw-handle-high")).toBe(before);
+  });
+
+  it("an inline error clears when the state it is about changes, from anywhere", async () => {
+    const { model, el } = setup();
+    const row = el.querySelector('[data-param="depth"]')!;
+    drag(row.querySelector(".hcw-prior-marker")!, 20);
+    model.ack("edit", false, "prior depth: outside the current range");
+    await frame();
+    expect(row.querySelector(".hcw-error")!.textContent).toContain("outside");
+    // another row's change leaves it
+    model.deliver({ type: "delta", state: state({ version: 1, ranges: { lr: [1e-3, 1], depth: [2, 16] } }) });
+    expect(row.querySelector(".hcw-error")!.textContent).toContain("outside");
+    // this row's range changes (say, from a cell): the complaint is stale
+    model.deliver({ type: "delta", state: state({ version: 2, ranges: { lr: [1e-3, 1], depth: [2, 10] } }) });
+    expect(row.querySelector(".hcw-error")!.textContent).toBe("");
+  });
+});
