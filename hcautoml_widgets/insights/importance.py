@@ -1,0 +1,145 @@
+"""Hyperparameter importance through Optuna's own evaluators, on a throwaway in-memory study.
+
+The throwaway study holds only the completed, non-rejected trials (``run.study`` would also hold
+the rejected ones, which must not count), so PED-ANOVA and fANOVA see what the sampler sees.
+The spread over refits is an interval: PED-ANOVA is deterministic, so it is refitted on bootstrap
+resamples of the trials; fANOVA is refitted with different forest seeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+from optuna.importance import FanovaImportanceEvaluator, PedAnovaImportanceEvaluator
+from optuna.study import StudyDirection
+from optuna.trial import create_trial
+
+from hcautoml_widgets.insights._data import Trials, require, trials
+
+EVALUATORS = ("ped-anova", "fanova")
+
+Progress = Callable[[int, int], None]
+
+
+def _evaluator(name: str, seed: int) -> Any:
+    if name == "ped-anova":
+        return PedAnovaImportanceEvaluator()
+    if name == "fanova":
+        # Fewer, shallower trees than Optuna's default (64 x 64): the spread over seeds is shown
+        # anyway, and this keeps one refit at 1,000 trials to seconds instead of tens of seconds.
+        return FanovaImportanceEvaluator(n_trees=32, max_depth=32, seed=seed)
+    raise ValueError(f"evaluator must be one of {list(EVALUATORS)}, got {name!r}")
+
+
+def study_of(data: Trials) -> optuna.Study:
+    """An in-memory study holding ``data``'s trials (parameters of the base space only)."""
+    made = []
+    for params, value in zip(data.params, data.values, strict=True):
+        active = {n: params[n] for n in data.names if params.get(n) is not None}
+        made.append(create_trial(
+            params=active,
+            distributions={n: data.distributions[n] for n in active},
+            value=float(value)))
+    logger = logging.getLogger("optuna")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # no "A new study created in memory" line in notebooks
+    try:
+        study = optuna.create_study(direction=StudyDirection[data.direction.upper()])
+    finally:
+        logger.setLevel(level)
+    study.add_trials(made)
+    return study
+
+
+def _shares(study: optuna.Study, names: list[str], evaluator: Any) -> dict[str, float]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # experimental / few-trials notes from Optuna
+        raw = optuna.importance.get_param_importances(study, evaluator=evaluator,
+                                                      normalize=False)
+    out = {n: max(0.0, float(raw.get(n, 0.0))) for n in names}
+    total = sum(out.values())
+    if total <= 0:  # nothing matters more than anything else: say so evenly
+        return {n: 1.0 / len(names) for n in names}
+    return {n: v / total for n, v in out.items()}
+
+
+def importance(run: Any, evaluator: str = "ped-anova", *, seed: int = 0) -> dict[str, float]:
+    """Share of each hyperparameter in the objective's variation, most important first.
+
+    Args:
+        run: a live, finished or loaded :class:`~hcautoml_widgets.Run`.
+        evaluator: "ped-anova" (Optuna's default: what matters among the good trials; fast) or
+            "fanova" (functional ANOVA over the whole space; seconds to tens of seconds).
+        seed: forest seed of fANOVA.
+
+    Returns:
+        ``{name: share}``, shares sum to 1. Constants are left out.
+
+    Raises:
+        ValueError: unknown evaluator, or too few completed, non-rejected trials.
+    """
+    ev = _evaluator(evaluator, seed)
+    data = trials(run)
+    require(data, "importance")
+    shares = _shares(study_of(data), data.names, ev)
+    return dict(sorted(shares.items(), key=lambda kv: -kv[1]))
+
+
+def spread(data: Trials, evaluator: str = "ped-anova", refits: int = 5, seed: int = 0,
+           progress: Progress | None = None) -> pd.DataFrame:
+    """Importance with an interval over refits: columns ``name``, ``share`` (fit on all
+    trials), ``low``, ``high`` (10th and 90th percentile of the refits), most important first."""
+    require(data, "importance")
+    ev = _evaluator(evaluator, seed)
+    total = refits + 1
+    full = _shares(study_of(data), data.names, ev)
+    if progress is not None:
+        progress(1, total)
+    rng = np.random.default_rng(seed)
+    fits = []
+    for k in range(refits):
+        if evaluator == "fanova":
+            sample, ev_k = data, _evaluator(evaluator, seed + k + 1)
+        else:
+            sample, ev_k = data.take(rng.integers(0, len(data), len(data))), ev
+        fits.append(_shares(study_of(sample), data.names, ev_k))
+        if progress is not None:
+            progress(k + 2, total)
+    rows = []
+    for name in data.names:
+        values = np.array([f[name] for f in fits] or [full[name]])
+        rows.append({"name": name, "share": full[name],
+                     "low": float(min(np.percentile(values, 10), full[name])),
+                     "high": float(max(np.percentile(values, 90), full[name]))})
+    frame = pd.DataFrame(rows, columns=["name", "share", "low", "high"])
+    return frame.sort_values("share", ascending=False, ignore_index=True)
+
+
+def importance_interval(run: Any, evaluator: str = "ped-anova", refits: int = 5,
+                        seed: int = 0) -> pd.DataFrame:
+    """:func:`importance` with its spread over ``refits`` refits (see :func:`spread`)."""
+    _evaluator(evaluator, seed)
+    return spread(trials(run), evaluator, refits, seed)
+
+
+def importance_history(run: Any, points: int = 8,
+                       evaluator: str = "ped-anova") -> pd.DataFrame:
+    """How importance changed as the run went on: the shares computed on the first ``n`` good
+    trials, for ``points`` values of ``n`` up to all of them. Columns ``n_trials``, ``name``,
+    ``share``."""
+    _evaluator(evaluator, 0)
+    data = trials(run)
+    require(data, "importance history")
+    ns = sorted({int(n) for n in np.linspace(max(10, len(data) // points), len(data), points)})
+    rows = []
+    for n in ns:
+        head = data.head(n)
+        for name, share in _shares(study_of(head), data.names, _evaluator(evaluator, 0)).items():
+            rows.append({"n_trials": n, "name": name, "share": share})
+    return pd.DataFrame(rows, columns=["n_trials", "name", "share"])

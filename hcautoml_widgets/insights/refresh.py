@@ -1,0 +1,197 @@
+"""Keeping the insights current while a run goes on, off the optimiser's thread.
+
+A :class:`Refresher` listens to the run's feed (its callback only counts, in constant time) and
+recomputes the summary in its own daemon thread when enough new trials arrived and a few seconds
+passed since the last refresh, or when a review changed which trials count. Once the run stops
+running, the trials that arrived since the last refresh are taken in at once. fANOVA, which takes
+seconds to tens of seconds, runs on request in a second thread and reports its progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from hcautoml_widgets.insights import summary as summary_mod
+from hcautoml_widgets.insights._data import MIN_TRIALS, trials
+
+_log = logging.getLogger(__name__)
+
+Listener = Callable[[dict[str, Any]], None]
+
+#: At most this many importance history points are kept (older ones are thinned out).
+MAX_HISTORY = 120
+
+
+class Refresher:
+    """Recompute a run's insights in the background; ``listener(message)`` gets each result.
+
+    Messages: ``{"kind": "summary", "summary": {...}, "history": {"n", "shares"}}`` after each
+    refresh, ``{"kind": "progress", "done", "total"}`` while fANOVA runs, and
+    ``{"kind": "fanova", "importance": [...], "n"}`` or ``{"kind": "fanova", "error"}`` at its end.
+
+    Args:
+        run: the run to follow (live, finished or loaded).
+        listener: called from the refresher's threads; must not block for long.
+        min_new: completed trials to wait for between refreshes while the run is running.
+        min_interval: seconds between refreshes at least.
+    """
+
+    def __init__(self, run: Any, listener: Listener, min_new: int = 20,
+                 min_interval: float = 3.0, compute: Callable[..., dict[str, Any]] | None = None
+                 ) -> None:
+        self.run = run
+        self.min_new = max(1, int(min_new))
+        self.min_interval = float(min_interval)
+        self._listener = listener
+        self._compute = compute or summary_mod.compute
+        self._cond = threading.Condition()
+        self._new = 0
+        self._changed = True  # compute once at start: a loaded run already has trials
+        self._closed = False
+        self._last = 0.0
+        self._busy = False
+        self.latest: dict[str, Any] | None = None
+        self.history: list[dict[str, Any]] = []
+        self.fanova: dict[str, Any] | None = None
+        self._fanova_thread: threading.Thread | None = None
+        self.refreshes = 0
+        self._thread = threading.Thread(target=self._loop, name="hcw-insights", daemon=True)
+        self._sub = run.feed.subscribe(self._on_batch, max_rate=4.0)
+        self._thread.start()
+
+    # -- feed side (constant time) --------------------------------------------------------------
+    def _on_batch(self, batch: list[dict[str, Any]]) -> None:
+        new = 0
+        changed = False
+        for ev in batch:
+            kind = ev.get("type")
+            if kind == "trial" and ev["record"].get("state") == "complete":
+                new += 1
+            elif kind == "steering":
+                changed = True  # a review (or its undo) changes which trials count
+        if new or changed:
+            with self._cond:
+                self._new += new
+                self._changed = self._changed or changed
+                self._cond.notify_all()
+
+    # -- worker ---------------------------------------------------------------------------------
+    def _due(self) -> bool:
+        if not (self._new or self._changed):
+            return False
+        if time.monotonic() - self._last < self.min_interval:
+            return False
+        running = getattr(self.run, "status", "") in ("running", "stopping")
+        return self._changed or self._new >= self.min_new or not running
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed and not self._due():
+                    self._cond.wait(timeout=0.5)
+                if self._closed:
+                    return
+                self._new = 0
+                self._changed = False
+                self._busy = True
+            try:
+                self.refresh_now()
+            finally:
+                with self._cond:
+                    self._busy = False
+
+    def refresh_now(self) -> dict[str, Any] | None:
+        """Compute a summary in the calling thread and announce it (used by the worker)."""
+        try:
+            data = trials(self.run)
+            if len(data) < MIN_TRIALS and self.latest is not None and "error" in self.latest \
+                    and self.latest.get("n") == len(data):
+                return self.latest
+            result = self._compute(data)
+        except Exception as exc:  # a bug must not kill the thread: the view shows it
+            _log.exception("insights refresh failed")
+            result = {"n": 0, "error": f"{type(exc).__name__}: {exc}"}
+        self._last = time.monotonic()
+        self.refreshes += 1
+        self.latest = result
+        point = None
+        if "importance" in result:
+            point = {"n": result["n"],
+                     "shares": {r["name"]: r["share"] for r in result["importance"]}}
+            if self.history and self.history[-1]["n"] == point["n"]:
+                self.history[-1] = point
+            else:
+                self.history.append(point)
+            if len(self.history) > MAX_HISTORY:  # keep the first and every other one after
+                self.history = self.history[:1] + self.history[1::2]
+        self._announce({"kind": "summary", "summary": result, "history": point})
+        return result
+
+    # -- fANOVA on request ----------------------------------------------------------------------
+    @property
+    def fanova_running(self) -> bool:
+        return self._fanova_thread is not None and self._fanova_thread.is_alive()
+
+    def request_fanova(self, refits: int = 2) -> bool:
+        """Start fANOVA in the background; False (and nothing started) if it already runs."""
+        if self.fanova_running:
+            return False
+        data = trials(self.run)
+        if len(data) < MIN_TRIALS:
+            raise ValueError(f"fANOVA needs at least {MIN_TRIALS} completed, non-rejected trials;"
+                             f" the run has {len(data)} so far")
+
+        def work() -> None:
+            def progress(done: int, total: int) -> None:
+                self._announce({"kind": "progress", "done": done, "total": total})
+
+            try:
+                imp = summary_mod.importance_part(data, "fanova", refits=refits,
+                                                  progress=progress)
+                self.fanova = {"kind": "fanova", "n": len(data), "importance": imp}
+            except Exception as exc:
+                _log.exception("fANOVA failed")
+                self.fanova = {"kind": "fanova", "n": len(data),
+                               "error": f"{type(exc).__name__}: {exc}"}
+            self._announce(self.fanova)
+
+        self._fanova_thread = threading.Thread(target=work, name="hcw-fanova", daemon=True)
+        self._fanova_thread.start()
+        return True
+
+    def wait_fanova(self, timeout: float | None = None) -> bool:
+        t = self._fanova_thread
+        if t is not None:
+            t.join(timeout)
+        return not self.fanova_running
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _announce(self, message: dict[str, Any]) -> None:
+        if self._closed:
+            return
+        try:
+            self._listener(message)
+        except Exception:
+            _log.exception("insights listener failed")
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until nothing is left to refresh (for tests and notebooks that want the final
+        figures before reading them)."""
+        self._sub.flush(timeout)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._cond:
+                if not (self._new or self._changed or self._busy):
+                    return True
+            time.sleep(0.05)
+        return False
+
+    def close(self) -> None:
+        self._sub.close()
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()

@@ -1,0 +1,71 @@
+"""One refresh of the live insights: importance with its interval, partial dependence of every
+parameter, and the heat map of the pair that interacts most, as one small JSON-ready dict.
+
+The dict is what the views draw; its size depends on the number of parameters and the grids,
+never on the number of trials, so sending it every few seconds keeps bytes per trial flat.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from hcautoml_widgets.insights._data import MIN_TRIALS, Trials
+from hcautoml_widgets.insights.dependence import GRID, PAIR_GRID, Surrogate
+from hcautoml_widgets.insights.importance import Progress, spread
+
+#: Parameters among which the heat map's pair is chosen (the most important ones).
+PAIR_CANDIDATES = 4
+
+
+def short(x: Any) -> Any:
+    """A JSON-safe scalar with 4 significant digits (drawn, never computed with)."""
+    if isinstance(x, (bool, str)) or x is None:
+        return x
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    f = float(x)
+    return float(f"{f:.4g}") if math.isfinite(f) else None
+
+
+def _arr(values: Any) -> list[Any]:
+    return [short(v) for v in values]
+
+
+def importance_part(data: Trials, evaluator: str = "ped-anova", refits: int = 4,
+                    progress: Progress | None = None) -> list[dict[str, Any]]:
+    frame = spread(data, evaluator, refits=refits, progress=progress)
+    return [{"name": r.name, "share": short(r.share), "low": short(r.low), "high": short(r.high)}
+            for r in frame.itertuples()]
+
+
+def compute(data: Trials, evaluator: str = "ped-anova", seed: int = 0) -> dict[str, Any]:
+    """The whole refresh for ``data`` (see the module docstring).
+
+    Returns ``{"n", "evaluator", "importance": [{name, share, low, high}], "pd": {name:
+    {"x", "mean", "std"}}, "pair": {"a", "b", "x", "y", "mean", "std", "strength"} | None}``, or
+    ``{"n", "error"}`` when there are too few trials.
+    """
+    n = len(data)
+    if n < MIN_TRIALS:
+        return {"n": n, "error": f"insights start after {MIN_TRIALS} completed, non-rejected "
+                                 f"trials ({n} so far)"}
+    imp = importance_part(data, evaluator)
+    sur = Surrogate.fit(data, seed=seed)
+    pd_part = {}
+    for name in data.names:
+        values, mean, std = sur.curve(name, GRID)
+        pd_part[name] = {"x": _arr(values), "mean": _arr(mean), "std": _arr(std)}
+    pair = None
+    if len(data.names) >= 2:
+        top = [r["name"] for r in imp[:PAIR_CANDIDATES]]
+        found = sur.top_pair(top)
+        if found is not None:
+            a, b, strength = found
+            va, vb, mean, std = sur.surface(a, b, PAIR_GRID)
+            pair = {"a": a, "b": b, "x": _arr(va), "y": _arr(vb),
+                    "mean": [_arr(row) for row in mean], "std": [_arr(row) for row in std],
+                    "strength": short(strength)}
+    return {"n": n, "evaluator": evaluator, "importance": imp, "pd": pd_part, "pair": pair}
