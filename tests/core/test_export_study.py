@@ -1,0 +1,67 @@
+"""run.export_study: plain Optuna opens the copy and finds the same trials and values."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import optuna
+import pytest
+
+import hcautoml_widgets as hcw
+from hcautoml_widgets.core import persistence as store
+from hcautoml_widgets.core.export_study import export_study
+from tests.core.test_preview import objective, space
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def steered_run() -> hcw.Run:
+    run = hcw.Run(objective, space(), seed=0, study_name="demo")
+    run.steering.enqueue({"gamma": 0.5, "C": 2.0, "kernel": "rbf"}, source="widget")
+    run.step(12)
+    run.wait()
+    run.steering.narrow("C", 1.0, 20.0)
+    run.steering.prior("gamma", 0.3, confidence="high")
+    run.step(3)
+    run.wait()
+    run.steering.reject(2)
+    run.steering.accept(5)
+    return run
+
+
+def test_optuna_load_study_gives_the_same_trials_and_values(tmp_path: Path) -> None:
+    run = steered_run()
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    export_study(run, url)
+    loaded = optuna.load_study(study_name="demo", storage=url)  # plain Optuna, no sampler of ours
+    mine = run.study.get_trials()
+    theirs = loaded.get_trials()
+    assert [t.number for t in theirs] == [t.number for t in mine]
+    assert [t.state for t in theirs] == [t.state for t in mine]
+    assert [t.params for t in theirs] == [t.params for t in mine]
+    assert all(math.isclose(a.value, b.value) for a, b in zip(theirs, mine, strict=True))
+    assert loaded.direction == run.study.direction
+    assert loaded.best_trial.number == run.study.best_trial.number
+    attrs = {t.number: t.user_attrs for t in theirs}
+    assert attrs[0]["origin"] == "enqueued" and attrs[0]["enqueued_by"] == "widget"
+    assert attrs[2]["review"] == "rejected" and attrs[5]["review"] == "accepted"
+    assert attrs[12]["version"] == 3 and "log_l" in attrs[12]["score"]
+    log = loaded.user_attrs["steering_log"]
+    assert [ev["kind"] for ev in log] == ["enqueue", "narrow", "prior", "reject", "accept"]
+    assert loaded.user_attrs["steering_state"]["ranges"]["C"] == [1.0, 20.0]
+    backend = store.open_storage(url)
+    study_id = backend.get_study_id_from_name("demo")
+    assert store.load_events(backend, study_id) == run.steering.log  # Run.load reads these
+    assert store.load_space(backend, study_id).names == run.space.names
+
+
+def test_an_existing_study_name_is_refused(tmp_path: Path) -> None:
+    run = steered_run()
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    export_study(run, url)
+    with pytest.raises(ValueError, match="already has a study named 'demo'"):
+        export_study(run, url)
+    assert len(optuna.get_all_study_summaries(url)) == 1
+    export_study(run, url, study_name="again")
+    assert len(optuna.load_study(study_name="again", storage=url).trials) == 15
