@@ -35,3 +35,30 @@ def timeline(run: Any, k: int = 10) -> pd.DataFrame:
     for col in ("trial", "n_after", "trials_to_improvement"):
         df[col] = df[col].astype("Int64")
     return df
+
+
+def _n(x: Any) -> str:
+    return "–" if x is None else f"{x:.4g}"
+
+
+def effect_text(row: dict[str, Any]) -> str:
+    """A few plain lines about one event's effect (a row of :func:`timeline`, as a dict)."""
+    lines = [f"#{row['seq']} {row['description']} (from {row['source']})"]
+    if row["trial"] is None:
+        lines.append("No trial has started under it yet.")
+        if row["best_before"] is not None:
+            lines.append(f"Best so far: {_n(row['best_before'])}.")
+        return "\n".join(lines)
+    lines.append(f"First trial under it: #{row['trial']}.")
+    after = (f"best after the next {row['n_after']} trial(s): {_n(row['best_after'])}"
+             if row["n_after"] else "no trial after it yet")
+    lines.append(f"Best before: {_n(row['best_before'])}; {after}.")
+    until = row["trials_to_improvement"]
+    lines.append("No improvement since." if until is None else
+                 f"The best improved {until} trial(s) after it.")
+    if row["share_inside"] is not None:
+        where = "near the prior" if row["kind"] == "prior" else "inside the new region"
+        before = ("" if row["share_before"] is None
+                  else f" (before it: {row['share_before']:.0%})")
+        lines.append(f"{row['share_inside']:.0%} of the trials under it landed {where}{before}.")
+    return "\n".join(lines)

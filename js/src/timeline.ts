@@ -1,0 +1,103 @@
+// TimelineStrip view (twin of hcautoml_widgets/widgets/timeline.py): one mark per steering event
+// on the cost curve's trial axis; clicking a mark asks the kernel for that event's effect.
+//
+// Selectors for browser tests:
+//   .hcw-timeline                         root
+//   .hcw-tl-mark[data-seq="3"]            a mark (data-kind: narrow, prior, ...); .hcw-selected
+//   .hcw-tl-details                       the clicked event's text (empty until a click)
+import type { RenderProps } from "@anywidget/types";
+import { Channel, ensureStyles, h, type Msg } from "./base";
+
+/** [seq, x, kind, source, label], as the kernel sends it. */
+export type Mark = [number, number, string, string, string];
+
+// The cost curve's figure margins (cost_curve.py fig_margin): the strip's track spans the same
+// pixels as the curve's plot area when both are as wide.
+export const MARGIN = { left: 60, right: 20 };
+
+export const COLORS: Record<string, string> = {
+  narrow: "#1f77b4", reset: "#1f77b4", allow: "#1f77b4",
+  pin: "#17becf", unpin: "#17becf",
+  prior: "#2ca02c", clear_prior: "#2ca02c",
+  accept: "#9467bd", reject: "#7f7f7f", unreview: "#7f7f7f",
+  enqueue: "#ff7f0e", undo: "#d62728",
+};
+
+const CSS = `
+.hcw-timeline { font-size:12px; }
+.hcw-tl-track { position:relative; height:22px; margin:0 ${MARGIN.right}px 0 ${MARGIN.left}px;
+  border-bottom:1px solid #ccc; }
+.hcw-tl-mark { position:absolute; top:2px; transform:translateX(-50%); border:none; background:none;
+  padding:0; cursor:pointer; font-size:14px; line-height:16px; }
+.hcw-tl-mark.hcw-selected { outline:2px solid #333; border-radius:3px; }
+.hcw-tl-details { white-space:pre-line; margin:4px 0 0 ${MARGIN.left}px; color:#333; }
+.hcw-tl-details:empty { display:none; }
+.hcw-tl-details.hcw-error { color:#b00020; }
+`;
+
+/** Where a mark sits along the track, in percent of its width (clamped to the track). */
+export function position(x: number, domain: [number, number]): number {
+  const [lo, hi] = domain;
+  const pct = hi > lo ? ((x - lo) / (hi - lo)) * 100 : 0;
+  return Math.min(100, Math.max(0, pct));
+}
+
+function render({ model, el }: RenderProps): () => void {
+  ensureStyles(CSS, "hcw-timeline-styles");
+  const track = h("div", { class: "hcw-tl-track" });
+  const details = h("div", { class: "hcw-tl-details", role: "status" });
+  const root = h("div", { class: "hcw-timeline" }, track, details);
+  el.append(root);
+
+  let domain: [number, number] = [-0.5, 10];
+  const marks = new Map<number, { mark: Mark; el: HTMLButtonElement }>();
+  let selected: number | null = null;
+
+  function place(): void {
+    for (const { mark, el: b } of marks.values()) b.style.left = `${position(mark[1], domain)}%`;
+  }
+
+  function add(mark: Mark): void {
+    const [seq, , kind, , label] = mark;
+    marks.get(seq)?.el.remove();
+    const b = h("button", {
+      class: "hcw-tl-mark", type: "button", "data-seq": String(seq), "data-kind": kind,
+      title: label, "aria-label": label,
+    }, "▼");
+    b.style.color = COLORS[kind] ?? "#555";
+    b.addEventListener("click", () => void open(seq));
+    track.append(b);
+    marks.set(seq, { mark, el: b });
+  }
+
+  async function open(seq: number): Promise<void> {
+    selected = seq;
+    for (const [s, { el: b }] of marks) b.classList.toggle("hcw-selected", s === seq);
+    details.classList.remove("hcw-error");
+    const ack = await channel.request("details", { seq });
+    if (selected !== seq) return; // another mark was clicked meanwhile
+    if (ack.ok) details.textContent = String(ack.result?.text ?? "");
+    else {
+      details.classList.add("hcw-error");
+      details.textContent = ack.error ?? "no details";
+    }
+  }
+
+  const channel = new Channel(model, (msg: Msg) => {
+    if (msg.type === "snapshot") {
+      for (const { el: b } of marks.values()) b.remove();
+      marks.clear();
+    } else if (msg.type !== "delta") return;
+    if (Array.isArray(msg.domain)) domain = [msg.domain[0], msg.domain[1]];
+    for (const m of (msg.marks ?? []) as Mark[]) add(m);
+    place();
+  });
+
+  channel.snapshot();
+  return () => {
+    channel.dispose();
+    root.remove();
+  };
+}
+
+export default { render };
