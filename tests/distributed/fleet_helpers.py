@@ -20,11 +20,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
 
+SPACE_DISTRIBUTIONS = {"x": FloatDistribution(0.0, 10.0), "y": FloatDistribution(-5.0, 5.0)}
+
+
 def make_study(url: str, name: str) -> tuple[optuna.storages.RDBStorage, int, SearchSpace]:
     """A study that stores its space, as the notebook makes it."""
     storage = optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
-    space = SearchSpace.from_any({"x": FloatDistribution(0.0, 10.0),
-                                  "y": FloatDistribution(-5.0, 5.0)})
+    space = SearchSpace.from_any(SPACE_DISTRIBUTIONS)
     study = optuna.create_study(storage=storage, study_name=name)
     save_space(storage, study._study_id, space)
     return storage, study._study_id, space
