@@ -8,7 +8,7 @@ from hcautoml_widgets.core.sampler import SteeredSampler
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
 
-_WIDGETS = ("Dashboard", "ControlBar", "CostCurve", "SpaceEditor", "TrialTable")
+_WIDGETS = ("Dashboard", "ControlBar", "CostCurve", "Insights", "SpaceEditor", "TrialTable")
 
 __all__ = ["EventFeed", "Run", "RunStateWarning", "SearchSpace", "Steering", "SteeredSampler",
            *_WIDGETS]
@@ -17,6 +17,10 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str) -> Any:
     # The widgets pull in ipywidgets and bqplot; headless users (workers, CLI) never pay for that.
+    if name == "insights":  # headless, but scikit-learn's import is not free either
+        import importlib
+
+        return importlib.import_module("hcautoml_widgets.insights")
     if name in _WIDGETS:
         from hcautoml_widgets import widgets
 

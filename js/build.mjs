@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const views = ["control_bar", "space_editor", "trial_table"];
+const views = ["control_bar", "insights", "space_editor", "timeline", "trial_table"];
 
 await build({
   entryPoints: views.map((v) => path.join(here, "src", `${v}.ts`)),

@@ -17,7 +17,8 @@ import pandas as pd
 
 def axes(run: Any) -> list[dict[str, Any]]:
     """One dict per non-constant parameter: ``name``, ``kind``, ``log``, ``low``, ``high``,
-    ``choices``, and from the steering state ``range`` / ``allowed``, ``pin``, ``prior``."""
+    ``step`` (the grid's spacing: 1 for integers, None for a continuum), ``choices``, and from
+    the steering state ``range`` / ``allowed``, ``pin``, ``prior``."""
     state = run.steering.state
     out = []
     for name in run.space.names:
@@ -27,7 +28,7 @@ def axes(run: Any) -> list[dict[str, Any]]:
         prior = state.priors.get(name)
         out.append({
             "name": name, "kind": spec.kind, "log": bool(spec.log),
-            "low": spec.low, "high": spec.high,
+            "low": spec.low, "high": spec.high, "step": spec.grid,
             "choices": list(spec.choices) if spec.choices is not None else None,
             "range": list(state.ranges[name]) if name in state.ranges else None,
             "allowed": list(state.allowed[name]) if name in state.allowed else None,
