@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import ipywidgets as w
+import traitlets
 
 from hcautoml_widgets.widgets.control_bar import ControlBar
 from hcautoml_widgets.widgets.cost_curve import CostCurve
@@ -25,6 +26,8 @@ class Dashboard(w.VBox):
         self.cost_curve = CostCurve(run, layout=w.Layout(flex="1 1 55%", min_width="360px"))
         self.space_editor = SpaceEditor(run, layout=w.Layout(flex="1 1 45%", min_width="320px"))
         self.trial_table = TrialTable(run)
+        # A point clicked on the curve selects its row, and a row clicked selects its point.
+        traitlets.link((self.cost_curve, "selected"), (self.trial_table, "selected"))
         middle = w.HBox([self.cost_curve, self.space_editor],
                         layout=w.Layout(width="100%", flex_flow="row wrap"))
         super().__init__([self.control_bar, middle, self.trial_table], **kwargs)

@@ -3,7 +3,9 @@
 The browser holds all rows (a compact list each, see ``_protocol.row``) and renders only the
 visible ones. A row is sent when its trial starts, when it finishes and when its review changes;
 the details of one trial (full configuration, provenance, error text) are fetched on demand so
-they never ride along with every row.
+they never ride along with every row. The queue of enqueued configurations is sent when it
+changes. ``selected`` (a trial number, synced) is the row the person picked; the dashboard links
+it with the cost curve's.
 """
 
 from __future__ import annotations
@@ -12,11 +14,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import traitlets
+
+from hcautoml_widgets.core.events import undone
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, paged
-from hcautoml_widgets.widgets._protocol import row
+from hcautoml_widgets.widgets._protocol import num, row
 
 #: Error texts longer than this are cut in the details panel (the full text is in the run).
 MAX_ERROR_CHARS = 20_000
+#: Operations of the "action" request (js/src/base.ts ACTION_OPS).
+ACTION_OPS = ("enqueue_copy", "use_as_prior", "clear_queue")
 
 
 def _jsonable(x: Any) -> Any:
@@ -27,10 +34,12 @@ class TrialTable(FeedWidget):
     """A virtualized, sortable, filterable table of a run's trials."""
 
     _esm = bundle("trial_table")
+    selected = traitlets.Int(None, allow_none=True).tag(sync=True)
 
     def __init__(self, run: Any, **kwargs: Any) -> None:
         self._names: list[str] = list(run.space.names)
         self._reviews: dict[str, str] = {}
+        self._queue: list[dict[str, Any]] = []
         self._has_params: set[int] = set()  # trials whose parameters the views already have
         super().__init__(run, **kwargs)
 
@@ -41,31 +50,48 @@ class TrialTable(FeedWidget):
             self._has_params.add(n)
         return row(rec, self._names, with_params=not known)
 
+    def _queue_of(self, state: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"id": q["id"], "config": {k: num(v) for k, v in q["config"].items()}}
+                for q in state.get("queue", [])]
+
     def snapshot(self) -> list[Message]:
-        self._reviews = dict(self.run.steering.state_dict().get("reviews", {}))
+        state = self.run.steering.state_dict()
+        self._reviews = dict(state.get("reviews", {}))
+        self._queue = self._queue_of(state)
         self._has_params = set()
         rows = [self._row(r) for r in self.run.records()]
-        first = {"type": "snapshot", "names": self._names, "direction": self.run.direction}
+        first = {"type": "snapshot", "names": self._names, "direction": self.run.direction,
+                 "metric": str(getattr(self.run, "metric", None) or "value"),
+                 "queue": self._queue}
         return paged(first, "rows", rows)
 
     def delta(self, batch: list[dict[str, Any]]) -> list[Message] | None:
         rows: dict[int, list[Any]] = {}
+        queue = None
         for ev in batch:
             if ev.get("type") == "trial":
                 rec = ev["record"]
                 rows[rec["number"]] = self._row(rec)
+                if rec.get("origin") == "enqueued" and self._queue:
+                    queue = self._queue_of(self.run.steering.state_dict())
             elif ev.get("type") == "steering":
+                state = ev.get("state", {})
                 # Reviews (and their undo) change rows that may be long finished: resend those.
-                reviews = dict(ev.get("state", {}).get("reviews", {}))
+                reviews = dict(state.get("reviews", {}))
                 changed = {k for k in reviews.keys() | self._reviews.keys()
                            if reviews.get(k) != self._reviews.get(k)}
                 self._reviews = reviews
                 for key in changed:
                     number = int(key)
                     rows[number] = self._row(self.run.record(number))
+                queue = self._queue_of(state)
+        msg: Message = {"type": "delta"}
+        if queue is not None and queue != self._queue:
+            self._queue = queue
+            msg["queue"] = queue
         if not rows:
-            return None
-        return paged({"type": "delta"}, "rows", list(rows.values()), follow="delta")
+            return [msg] if len(msg) > 1 else None
+        return paged(msg, "rows", list(rows.values()), follow="delta")
 
     def requests(self) -> dict[str, Callable[[Message], Any]]:
         return {"details": self._details, "action": self._action}
@@ -80,27 +106,69 @@ class TrialTable(FeedWidget):
         rec["steering_event"] = log[version - 1].to_dict() if 0 < version <= len(log) else None
         return dict(_jsonable(rec))
 
-    def _action(self, content: Message) -> None:
+    def _action(self, content: Message) -> dict[str, Any] | None:
         op = content.get("op")
+        if op not in ACTION_OPS:
+            raise ValueError(f"unknown action {op!r}; expected one of {', '.join(ACTION_OPS)}")
+        if op == "clear_queue":
+            return self._clear_queue()
         rec = self.run.record(int(content["n"]))
         params = {k: v for k, v in (rec.get("params") or {}).items() if v is not None}
         if op == "enqueue_copy":
             self.run.steering.enqueue(params, source="widget")
-        elif op == "use_as_prior":
-            # One prior per parameter; a pinned or constant one may refuse, the others still
-            # count, and the errors are reported together.
-            errors = []
-            done = 0
-            for name, value in params.items():
-                spec = self.run.space.params.get(name)
-                if spec is None or spec.kind == "constant":
-                    continue
-                try:
-                    self.run.steering.prior(name, value, "medium", source="widget")
-                    done += 1
-                except ValueError as exc:
-                    errors.append(str(exc))
-            if errors:
-                raise ValueError(f"{done} priors set; " + "; ".join(errors))
-        else:
-            raise ValueError(f"unknown action {op!r}")
+            return {"queue": len(self.run.steering.pending())}
+        many = getattr(self.run.steering, "priors", None)
+        if callable(many):  # one event for the whole configuration, undone in one step
+            many(params, "medium", source="widget")
+            return None
+        # One prior per parameter; a pinned or constant one may refuse, the others still
+        # count, and the errors are reported together.
+        errors = []
+        done = 0
+        for name, value in params.items():
+            spec = self.run.space.params.get(name)
+            if spec is None or spec.kind == "constant":
+                continue
+            try:
+                self.run.steering.prior(name, value, "medium", source="widget")
+                done += 1
+            except ValueError as exc:
+                errors.append(str(exc))
+        if errors:
+            raise ValueError(f"{done} priors set; " + "; ".join(errors))
+        return None
+
+    def _clear_queue(self) -> dict[str, Any]:
+        steering = self.run.steering
+        clear = getattr(steering, "clear_queue", None)
+        if callable(clear):
+            clear(source="widget")
+            return {"queue": len(steering.pending())}
+        pending = {seq for seq, _ in steering.pending()}
+        if not pending:
+            raise ValueError("the queue is already empty")
+        if self.run.status == "running":
+            # Undo takes back the newest edit in effect; while trials start, a queued
+            # configuration may run in between and the undo would take back another edit.
+            raise ValueError("pause the run to clear the queue (trials take from it while it runs)")
+        while pending:
+            target = self._newest_in_effect(pending)
+            if target not in pending:
+                break
+            steering.undo(source="widget")
+            pending.discard(target)
+        if pending:
+            raise ValueError(f"{len(pending)} queued configuration(s) kept: edits made after them "
+                             "are still in effect, and undo takes back the newest edit first")
+        return {"queue": 0}
+
+    def _newest_in_effect(self, pending: set[int]) -> int | None:
+        """The event ``undo()`` would take back (it passes over enqueues that already ran)."""
+        log = self.run.steering.log
+        gone = undone(log)
+        for ev in reversed(log):
+            if ev.kind == "undo" or ev.seq in gone or (ev.kind == "enqueue"
+                                                       and ev.seq not in pending):
+                continue
+            return int(ev.seq)
+        return None

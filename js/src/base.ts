@@ -7,6 +7,25 @@
 import type { AnyModel } from "@anywidget/types";
 
 export type Msg = { type: string; [key: string]: any };
+
+// The names both sides must agree on (tests/widgets/test_protocol.py compares them with
+// hcautoml_widgets/widgets/_base.py STEERING_OPS and the views' request handlers).
+/** Steering methods a view may call through an "edit" request. */
+export const STEERING_OPS = [
+  "narrow", "reset", "allow", "pin", "unpin", "prior", "clear_prior",
+  "accept", "reject", "unreview", "enqueue", "undo",
+] as const;
+export type SteeringOp = (typeof STEERING_OPS)[number];
+/** Requests a view may send (each answered by an ack); "snapshot" is answered by a snapshot. */
+export const REQUEST_KINDS = ["edit", "control", "details", "action", "fanova"] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+/** Operations of the trial table's "action" request. */
+export const ACTION_OPS = ["enqueue_copy", "use_as_prior", "clear_queue"] as const;
+export type ActionOp = (typeof ACTION_OPS)[number];
+
+/** How long a request waits for its ack. The kernel handles widget messages only between
+ * cells, so a long-running cell delays the answer: past this, the view says so and unlocks. */
+export const REQUEST_TIMEOUT_MS = 15_000;
 export interface Ack {
   type: "ack";
   id: string;
@@ -49,12 +68,24 @@ export class Channel {
     this.model.send({ type: "snapshot" });
   }
 
-  request(type: string, body: Record<string, unknown>): Promise<Ack> {
+  request(type: RequestKind, body: Record<string, unknown>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Ack> {
     const id = `${this.prefix}-${this.next++}`;
     return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+      const timer = setTimeout(() => {
+        if (!this.pending.delete(id)) return;
+        const error = `no answer from the kernel in ${Math.round(timeoutMs / 1000)} s: is a cell running? (edits wait for it)`;
+        resolve({ type: "ack", id, ok: false, error });
+      }, timeoutMs);
+      this.pending.set(id, (ack) => {
+        clearTimeout(timer);
+        resolve(ack);
+      });
       this.model.send({ type, id, ...body });
     });
+  }
+
+  edit(op: SteeringOp, args: Record<string, unknown>): Promise<Ack> {
+    return this.request("edit", { op, args });
   }
 
   dispose(): void {

@@ -85,7 +85,7 @@ function render({ model, el }: RenderProps): () => void {
 
   const edit: Edit = async (op, args) => {
     const row = rows.find((r) => r.p.name === args.name);
-    const ack = await channel.request("edit", { op, args });
+    const ack = await channel.edit(op, args);
     if (!row) return;
     if (ack.ok) row.clearError();
     else {

@@ -1,7 +1,7 @@
 // One hyperparameter's row of the SpaceEditor: what is in force, in text and on a track, and
 // every way to change it (drag, keyboard, typing a number, buttons). See space_editor.ts for
 // the selectors.
-import { fmt, h, s, type Scalar } from "./base";
+import { fmt, h, s, type Scalar, type SteeringOp } from "./base";
 
 export interface ParamSpec {
   name: string;
@@ -23,7 +23,7 @@ export interface EditorState {
   priors: Record<string, { value: Scalar; confidence: string }>;
 }
 
-export type Edit = (op: string, args: Record<string, unknown>) => Promise<void>;
+export type Edit = (op: SteeringOp, args: Record<string, unknown>) => Promise<void>;
 
 export const BINS = 30;
 export const PAD = 10; // px between the track's ends and the box

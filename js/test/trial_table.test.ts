@@ -130,3 +130,99 @@ describe("TrialTable", () => {
     expect(el.querySelector(".hcw-row-count")!.textContent).toBe("10 of 10 trials");
   });
 });
+
+describe("TrialTable: following the run, selection, queue and feedback", () => {
+  it("shows the newest first, follows live, and reuses the elements of unchanged rows", async () => {
+    const { model, el } = setup(50);
+    await frame();
+    expect(shown(el)[0]).toBe(49);
+    expect(el.querySelector('.hcw-th[data-col="number"]')!.getAttribute("data-sort")).toBe("desc");
+    const before = el.querySelector('.hcw-row[data-number="45"]');
+    model.deliver({ type: "delta", rows: [[50, "r", null, "m", null, 0, null, [1, "a"], 0]] });
+    await frame();
+    expect(shown(el)[0]).toBe(50);
+    // only the new row was built: the others kept their elements
+    expect(el.querySelector('.hcw-row[data-number="45"]')).toBe(before);
+    model.deliver({ type: "delta", rows: [[45, "c", 1.5, "m", "a", 0, 0.5, null, 0]] });
+    await frame();
+    expect(el.querySelector('.hcw-row[data-number="45"]')).not.toBe(before);
+  });
+
+  it("keeps the rows in view still when not following", async () => {
+    const { model, el } = setup(500);
+    await frame();
+    const vp = el.querySelector<HTMLElement>(".hcw-viewport")!;
+    vp.scrollTop = 100 * ROW_HEIGHT; // trial 399 at the top of the window
+    vp.dispatchEvent(new Event("scroll"));
+    await frame();
+    expect(el.querySelector<HTMLInputElement>(".hcw-follow")!.checked).toBe(false);
+    model.deliver({ type: "delta", rows: [[500, "r", null, "m", null, 0, null, [1, "a"], 0], [501, "r", null, "m", null, 0, null, [1, "a"], 0]] });
+    await frame();
+    expect(vp.scrollTop).toBe(102 * ROW_HEIGHT);
+  });
+
+  it("names the metric, gives units, and headers room to be read", async () => {
+    const model = new FakeModel();
+    const { el } = mount(render, model);
+    model.deliver({ type: "snapshot", names: ["learning_rate"], direction: "minimize", metric: "CV error", rows: rows(3) });
+    await frame();
+    const label = (c: string) => el.querySelector(`.hcw-th[data-col="${c}"]`)!.textContent;
+    expect(label("value")).toBe("CV error");
+    expect(label("duration")).toBe("duration (s)");
+    expect(label("version")).toBe("version");
+    const cols = el.querySelector<HTMLElement>(".hcw-header")!.style.gridTemplateColumns.split(" ");
+    // ~7 px a character of a 12 px bold label, plus padding and the sort arrow
+    expect(parseInt(cols[6], 10)).toBeGreaterThanOrEqual("duration (s)".length * 7 + 16);
+    expect(parseInt(cols[5], 10)).toBeGreaterThanOrEqual("version".length * 7 + 16);
+  });
+
+  it("rounds numbers in the details, keeps them in full for copying, and says what an action did", async () => {
+    const { model, el } = setup(20);
+    await frame();
+    el.querySelector<HTMLElement>('.hcw-row[data-number="3"] .hcw-c-state')!.click();
+    expect(model.get("selected")).toBe(3);
+    expect(model.saves).toBe(1);
+    model.ack("details", true, null, { number: 3, state: "complete", value: 0.123456789, params: { lr: 0.000123456789, loss: "a" }, origin: "model", version: 0, duration: 1.23456 });
+    await frame();
+    const val = el.querySelector<HTMLElement>('.hcw-details .hcw-val')!;
+    expect(val.textContent).toBe("1.235e-4");
+    expect(val.dataset.full).toBe("0.000123456789");
+    expect(el.querySelector('.hcw-row[data-number="3"]')!.classList.contains("hcw-selected")).toBe(true);
+    const btn = el.querySelector<HTMLButtonElement>('.hcw-details button[data-action="enqueue-copy"]')!;
+    btn.click();
+    expect(btn.disabled).toBe(true);
+    model.ack("action", true, null, { queue: 2 });
+    await frame();
+    expect(btn.disabled).toBe(false);
+    expect(el.querySelector(".hcw-notice")!.textContent).toContain("enqueued: it runs next (2 in the queue)");
+  });
+
+  it("shows the queue and clears it", async () => {
+    const { model, el } = setup(5);
+    await frame();
+    const box = el.querySelector<HTMLElement>(".hcw-queue")!;
+    expect(box.hidden).toBe(true);
+    model.deliver({ type: "delta", queue: [{ id: 4, config: { depth: 3, loss: "a" } }, { id: 5, config: { depth: 7, loss: "b" } }] });
+    expect(box.hidden).toBe(false);
+    expect([...box.querySelectorAll("li")].map((li) => li.textContent)).toEqual(["depth=3, loss=a", "depth=7, loss=b"]);
+    box.querySelector<HTMLButtonElement>('button[data-action="clear-queue"]')!.click();
+    expect(model.last()).toMatchObject({ type: "action", op: "clear_queue" });
+    model.ack("action", false, "pause the run to clear the queue");
+    await frame();
+    expect(el.querySelector(".hcw-error")!.textContent).toContain("pause the run");
+    model.deliver({ type: "delta", queue: [] });
+    expect(box.hidden).toBe(true);
+  });
+
+  it("selects the row the kernel selects (a click on the cost curve), scrolled into view", async () => {
+    const { model, el } = setup(2000);
+    await frame();
+    model.set("selected", 100);
+    expect(model.last()).toMatchObject({ type: "details", n: 100 });
+    await frame();
+    const row = el.querySelector('.hcw-row[data-number="100"]')!;
+    expect(row.classList.contains("hcw-selected")).toBe(true);
+    expect(row.getAttribute("aria-selected")).toBe("true");
+    expect(model.saves).toBe(0); // the kernel's own choice is not sent back
+  });
+});

@@ -1,0 +1,111 @@
+// The trial table's details panel and its queue line (see trial_table.ts for the selectors).
+// Numbers are rounded for reading; copying from the panel copies them at full precision.
+import { fmt, h } from "./base";
+
+export type Act = (op: "enqueue_copy" | "use_as_prior" | "clear_queue", n?: number) => Promise<{ ok: boolean; error: string | null; result?: any }>;
+
+export interface QueueItem {
+  id: number;
+  config: Record<string, unknown>;
+}
+
+function short(v: unknown): string {
+  return typeof v === "number" || typeof v === "string" || typeof v === "boolean" ? fmt(v) : JSON.stringify(v);
+}
+
+const configText = (cfg: Record<string, unknown>) => Object.entries(cfg).map(([k, v]) => `${k}=${short(v)}`).join(", ");
+
+/** A cell showing ``v`` rounded, holding it in full for copying. */
+function num(v: unknown): HTMLElement {
+  const full = typeof v === "string" ? v : JSON.stringify(v);
+  return h("td", { class: "hcw-val", "data-full": full, title: full }, short(v));
+}
+
+/** Copy from the panel: every rounded value in the selection goes out at full precision. */
+export function fullPrecisionCopy(panel: HTMLElement): (e: ClipboardEvent) => void {
+  return (e) => {
+    const sel = document.getSelection();
+    if (!sel || sel.isCollapsed || !e.clipboardData) return;
+    const rows = [...panel.querySelectorAll<HTMLTableRowElement>(".hcw-config tr")].filter((tr) => sel.containsNode(tr, true));
+    if (!rows.length) return;
+    const text = rows.map((tr) => {
+      const cells = [...tr.cells].map((c) => c.dataset.full ?? c.textContent ?? "");
+      return cells.join("\t");
+    }).join("\n");
+    e.clipboardData.setData("text/plain", text);
+    e.preventDefault();
+  };
+}
+
+export function renderDetails(panel: HTMLElement, rec: any, metric: string, act: Act, notice: (text: string, ok: boolean) => void, close: () => void): void {
+  panel.hidden = false;
+  panel.dataset.number = String(rec.number);
+  const cfg = h("table", { class: "hcw-config" });
+  for (const [k, v] of Object.entries(rec.params ?? {})) cfg.append(h("tr", {}, h("td", { class: "hcw-key" }, k), num(v)));
+  const duration = typeof rec.duration === "number" ? `; ${fmt(rec.duration, 3)} s` : "";
+  const prov = h("div", { class: "hcw-provenance" },
+    h("div", {}, `${metric} ${rec.value === null || rec.value === undefined ? "–" : fmt(rec.value)}; state ${rec.state}${duration}; origin ${rec.origin}; steering version ${rec.version ?? 0}`));
+  if (rec.steering_event) {
+    const ev = rec.steering_event;
+    const payload = Object.entries(ev.payload ?? {}).map(([k, v]) => `${k}=${short(v)}`).join(", ");
+    prov.append(h("div", {}, `last edit before it: #${ev.seq} ${ev.kind} ${payload} (${ev.source})`));
+  }
+  if (rec.score) {
+    prov.append(h("div", {}, "why chosen: " + Object.entries(rec.score).map(([k, v]) => `${k}=${short(v)}`).join(", ")));
+  }
+  if (rec.enqueued !== undefined && rec.enqueued !== null) prov.append(h("div", {}, `enqueued by event #${rec.enqueued}`));
+  const parts: Node[] = [h("strong", {}, `Trial ${rec.number}`), cfg, prov];
+  if (rec.error) parts.push(h("pre", { class: "hcw-error-text" }, rec.error));
+  const buttons = h("div", { class: "hcw-detail-actions" });
+  const labels: [string, string, string][] = [
+    ["enqueue-copy", "enqueue a copy", "run this configuration again, next"],
+    ["use-as-prior", "use as prior", "a medium-confidence prior on each parameter, at this trial's value"],
+    ["copy", "copy config", "copy the configuration as JSON, at full precision"],
+    ["close", "close", ""],
+  ];
+  for (const [a, label, title] of labels) {
+    const b = h("button", { type: "button", "data-action": a, title }, label);
+    b.addEventListener("click", async () => {
+      if (a === "close") return close();
+      if (a === "copy") {
+        const text = JSON.stringify(rec.params ?? {});
+        try {
+          await navigator.clipboard.writeText(text);
+          notice(`Trial ${rec.number}'s configuration copied.`, true);
+        } catch {
+          notice(text, true); // no clipboard (an insecure page): show it to copy by hand
+        }
+        return;
+      }
+      b.disabled = true;
+      const ack = await act(a === "enqueue-copy" ? "enqueue_copy" : "use_as_prior", rec.number);
+      b.disabled = false;
+      if (!ack.ok) notice(ack.error ?? "refused", false);
+      else if (a === "enqueue-copy") {
+        const q = ack.result?.queue;
+        notice(`Trial ${rec.number}'s configuration enqueued: it runs next${q ? ` (${q} in the queue)` : ""}.`, true);
+      } else notice(`Priors set at trial ${rec.number}'s values.`, true);
+    });
+    buttons.append(b);
+  }
+  parts.push(buttons);
+  panel.replaceChildren(...parts);
+}
+
+export function renderQueue(box: HTMLElement, queue: QueueItem[], act: Act, notice: (text: string, ok: boolean) => void): void {
+  box.hidden = queue.length === 0;
+  if (!queue.length) {
+    box.replaceChildren();
+    return;
+  }
+  const list = h("ol", { class: "hcw-queue-list" });
+  for (const q of queue) list.append(h("li", { "data-id": String(q.id), title: JSON.stringify(q.config) }, configText(q.config)));
+  const clear = h("button", { type: "button", "data-action": "clear-queue", title: "take the queued configurations back (undo)" }, "clear queue");
+  clear.addEventListener("click", async () => {
+    clear.disabled = true;
+    const ack = await act("clear_queue");
+    clear.disabled = false;
+    notice(ack.ok ? "Queue cleared." : (ack.error ?? "refused"), ack.ok);
+  });
+  box.replaceChildren(h("span", { class: "hcw-queue-title" }, `Queued to run next (${queue.length}):`), list, clear);
+}

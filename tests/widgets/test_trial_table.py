@@ -1,0 +1,67 @@
+"""TrialTable's kernel side: the queue of enqueued configurations, actions' answers, selection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hcautoml_widgets as hcw
+from tests.widgets.helpers import finish, make_run
+from tests.widgets.recording import Recorder, from_browser
+
+
+def ask(recorder: Recorder, view: Any, content: dict[str, Any]) -> list[dict[str, Any]]:
+    mark = recorder.mark()
+    from_browser(view, content)
+    return recorder.custom(view.comm.comm_id, mark)
+
+
+def test_queue_is_sent_when_it_changes_and_can_be_cleared(recorder: Recorder) -> None:
+    run = make_run()
+    table = hcw.TrialTable(run)
+    finish(run, 3, table)
+    snap = ask(recorder, table, {"type": "snapshot"})[0]
+    assert snap["queue"] == [] and snap["metric"] == (getattr(run, "metric", None) or "value")
+    [ack] = ask(recorder, table, {"type": "action", "op": "enqueue_copy", "id": 1, "n": 1})
+    assert ack["ok"] and ack["result"] == {"queue": 1}
+    [ack] = ask(recorder, table, {"type": "action", "op": "enqueue_copy", "id": 2, "n": 2})
+    assert ack["result"] == {"queue": 2}
+    assert table.flush()
+    queues = [m["queue"] for m in recorder.custom(table.comm.comm_id) if "queue" in m]
+    assert len(queues[0]) == 0 and len(queues[-1]) == 2  # batches may coalesce the two
+    assert queues[-1][0]["config"]["depth"] == run.record(1)["params"]["depth"]
+    mark = recorder.mark()
+    [ack] = ask(recorder, table, {"type": "action", "op": "clear_queue", "id": 3})
+    assert ack["ok"], ack
+    assert run.steering.pending() == []
+    assert table.flush()
+    assert [m["queue"] for m in recorder.custom(table.comm.comm_id, mark) if "queue" in m][-1] == []
+    [ack] = ask(recorder, table, {"type": "action", "op": "clear_queue", "id": 4})
+    assert ack["ok"] is False and "empty" in ack["error"]
+    [ack] = ask(recorder, table, {"type": "action", "op": "drop", "id": 5, "n": 1})
+    assert ack["ok"] is False and "unknown action" in ack["error"]
+    table.close()
+
+
+def test_a_queued_configuration_leaves_the_queue_when_it_runs(recorder: Recorder) -> None:
+    run = make_run()
+    table = hcw.TrialTable(run)
+    finish(run, 2, table)
+    ask(recorder, table, {"type": "snapshot"})
+    run.steering.enqueue(run.record(0)["params"])
+    assert table.flush()
+    finish(run, 2, table)
+    queues = [m["queue"] for m in recorder.custom(table.comm.comm_id) if "queue" in m]
+    assert [len(q) for q in queues][-2:] == [1, 0]
+    table.close()
+
+
+def test_selection_is_a_synced_trait_the_dashboard_links(recorder: Recorder) -> None:
+    run = make_run()
+    dash = hcw.Dashboard(run)
+    finish(run, 5, dash)
+    dash.trial_table.selected = 3  # a row clicked in the browser
+    assert dash.cost_curve.selected == 3 and list(dash.cost_curve.ring.x) == [3]
+    dash.cost_curve.selected = 1  # a point clicked
+    assert dash.trial_table.selected == 1
+    assert "selected" in dash.trial_table.keys
+    dash.close()
