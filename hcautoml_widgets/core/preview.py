@@ -15,7 +15,10 @@ next trials look like until new results arrive.
 from __future__ import annotations
 
 import copy
+import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import optuna
@@ -118,11 +121,35 @@ def _memoize_estimators(tpe: TPESampler) -> None:
     tpe._build_parzen_estimator = cached  # type: ignore[method-assign]
 
 
+class _NewStudyLine(logging.Filter):
+    """Drops the in-memory storage's "A new study created" line, on this thread only (the run's
+    threads log through the same logger, so its level is left alone)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.thread == self.thread
+                    and record.getMessage().startswith("A new study created"))
+
+
+@contextmanager
+def _no_new_study_line() -> Iterator[None]:
+    logger = logging.getLogger(InMemoryStorage.__module__)
+    line = _NewStudyLine()
+    logger.addFilter(line)
+    try:
+        yield
+    finally:
+        logger.removeFilter(line)
+
+
 def _study_copy(run: Any, sampler: Any) -> optuna.Study:
     storage = _CopyStorage()
-    # Not optuna.create_study: it logs the new study at INFO, and a preview is no study of the
-    # user's (nor may it touch the logging level the run's threads share).
-    study_id = storage.create_new_study(run.study.directions, "hcw-preview")
+    # A preview is no study of the user's: Optuna's INFO line about it would only confuse.
+    with _no_new_study_line():
+        study_id = storage.create_new_study(run.study.directions, "hcw-preview")
     storage.adopt(study_id, run.study._storage.get_all_trials(run.study._study_id,
                                                                 deepcopy=False))
     return optuna.Study("hcw-preview", storage, sampler=sampler)

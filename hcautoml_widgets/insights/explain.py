@@ -194,7 +194,7 @@ def _score_sentence(score: Mapping[str, Any]) -> str:
     bits = []
     if score.get("model_term") is not None:
         bits.append(f"model log l/g = {_r(score['model_term'])}")
-    if score.get("prior_term") is not None:
+    if score.get("prior_term") or score.get("prior_weight"):
         w = score.get("prior_weight")
         bits.append(f"prior term = {_r(score['prior_term'])}"
                     + (f" (weight {_r(w)})" if w is not None else ""))
@@ -217,6 +217,7 @@ def _text(d: Mapping[str, Any]) -> str:
                for k, c in d["changed"].items()]
         sentences.append(f"Without {_steering_in_force(d['steering'])}, the model would have "
                          "tried " + ", ".join(alt) + ".")
-    elif d["counterfactual"] is not None and d["origin"] in ("model", "prior"):
+    elif (d["counterfactual"] is not None and d["origin"] in ("model", "prior")
+          and _steering_in_force(d["steering"]) != "your steering"):
         sentences.append("The model alone would have picked the same configuration.")
     return " ".join(sentences)
