@@ -62,6 +62,17 @@ def _steering_copy(run: Any, op: str, args: dict[str, Any]) -> Steering:
 
 def _sampler_copy(sampler: Any, steering: Steering) -> Any:
     """A copy of the steered sampler reading ``steering``; random states copied as they are."""
+    for _attempt in range(3):
+        try:
+            return _copy_once(sampler, steering)
+        except RuntimeError:
+            # The run's thread grew one of the sampler's caches while it was being copied
+            # ("dictionary changed size during iteration"): copy again.
+            continue
+    return _copy_once(sampler, steering)
+
+
+def _copy_once(sampler: Any, steering: Steering) -> Any:
     clone = object.__new__(type(sampler))
     memo: dict[int, Any] = {id(sampler.steering): steering}
     for key, value in vars(sampler).items():

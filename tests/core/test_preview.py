@@ -110,3 +110,13 @@ def test_preview_points_are_small_json_for_ghost_markers() -> None:
     assert [p[2] for p in got["points"]] == ["linear"] * 3
     assert got["origins"] == ["model"] * 3
     assert all(type(v) in (float, str) for p in got["points"] for v in p)
+
+
+def test_preview_while_the_run_is_running_leaves_it_alone() -> None:
+    run = hcw.Run(objective, space(), seed=0)
+    run.start(n_trials=40)
+    got = [preview(run, "narrow", n=2, name="C", low=1.0, high=10.0) for _ in range(3)]
+    run.wait()
+    assert all(len(g) == 2 and all(1.0 <= c["C"] <= 10.0 for c in g) for g in got)
+    assert run.steering.log == [] and len(run.study.trials) == 40
+    assert [r["number"] for r in run.records()] == list(range(40))
