@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds between the running trial's heartbeats (Optuna's)")
     worker.add_argument("--grace-period", type=_positive_int, default=None,
                         help="seconds without a heartbeat after which a trial counts as lost "
-                             "(default: twice the interval)")
+                             "(default: 20, or five intervals if longer)")
     worker.add_argument("--seed", type=int, default=None, help="seeds this worker's sampler")
     args = parser.parse_args(argv)
     if args.command == "demo":

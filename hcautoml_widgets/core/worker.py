@@ -70,8 +70,12 @@ class FleetSampler(SteeredSampler):
     exists, so a trial created after an edit was stored always obeys it."""
 
     refresh: Callable[[], None] | None = None
+    on_trial: Callable[[int], None] | None = None
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        if self.on_trial is not None:
+            # First of all, so a trial orphaned by a failure below still goes stale and fails.
+            self.on_trial(trial._trial_id)
         if self.refresh is not None:
             self.refresh()
         seq = trial.system_attrs.get(ATTR_ENQUEUED)
@@ -139,8 +143,12 @@ class Worker:
         self.poll_interval = poll_interval
         self.patience = patience
         self.id = fleet.worker_id()
+        self.heartbeat_interval = heartbeat_interval
+        # Optuna's default grace (twice the interval) fails a trial after a 4-second hiccup.
+        self.grace_period = grace_period or max(20, 5 * heartbeat_interval)
+        self._last_outage = -float("inf")
         self.storage: RDBStorage = connect(storage, heartbeat_interval=heartbeat_interval,
-                                           grace_period=grace_period)
+                                           grace_period=self.grace_period)
         try:
             self.study_id = self.storage.get_study_id_from_name(study_name)
         except KeyError:
@@ -150,6 +158,8 @@ class Worker:
         self.steering = FleetSteering(self.space, [])
         self.sampler = FleetSampler(self.steering, seed=seed)
         self.sampler.refresh = self._refresh
+        self.sampler.on_trial = lambda trial_id: self._retry(
+            lambda: self.storage.record_heartbeat(trial_id), "recording a heartbeat")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.study = optuna.load_study(study_name=study_name, storage=self.storage,
@@ -176,7 +186,10 @@ class Worker:
 
     # -- storage ------------------------------------------------------------------------------
     def _retry(self, fn: Callable[[], Any], what: str) -> Any:
-        return fleet.retrying(fn, what, patience=self.patience)
+        return fleet.retrying(fn, what, patience=self.patience, on_retry=self._outage)
+
+    def _outage(self, message: str = "") -> None:
+        self._last_outage = time.monotonic()
 
     def _report(self, state: str | None = None) -> None:
         if state is not None:
@@ -195,11 +208,13 @@ class Worker:
         """Trial heartbeat (Optuna's) and worker liveness, until the worker ends."""
         interval = float(self.storage.heartbeat_interval or 2)
         while not self._done.wait(interval):
-            with contextlib.suppress(*fleet.transient_errors()):
+            try:
                 trial = self._trial
                 if trial is not None:
                     self.storage.record_heartbeat(trial._trial_id)
                 self._report()
+            except fleet.transient_errors():
+                self._outage()
 
     def _refresh(self, with_control: bool = False) -> None:
         """Read the steering events newer than ours (and the fleet control) in one query."""
@@ -214,7 +229,13 @@ class Worker:
             self.control = snap.control
 
     def _fail_stale(self) -> None:
-        """Optuna's stale-trial check, saying why on the trial before failing it."""
+        """Optuna's stale-trial check, saying why on the trial before failing it.
+
+        Right after this worker lost the storage, every live worker's heartbeat looks stale
+        too (none could beat during the outage): the check waits one grace period, so an
+        outage fails no trial that is still running."""
+        if time.monotonic() - self._last_outage < self.grace_period + self.heartbeat_interval:
+            return
         for trial_id in self.storage._get_stale_trial_ids(self.study_id):
             with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError, RuntimeError):
                 self.storage.set_trial_system_attr(trial_id, ATTR_ERROR, STALE_REASON)
@@ -267,7 +288,6 @@ class Worker:
             trial = self._retry(self.study.ask, "starting a trial")
         self._trial = trial
         try:
-            self._retry(lambda: self.storage.record_heartbeat(trial._trial_id), "heartbeat")
             self._retry(lambda: self.storage.set_trial_system_attr(
                 trial._trial_id, fleet.ATTR_WORKER, self.id), "labelling the trial")
             self._retry(lambda: self.storage.set_trial_system_attr(
@@ -289,7 +309,11 @@ class Worker:
                 error: str | None) -> None:
         def tell() -> None:
             current = self.storage.get_trial(trial._trial_id).state
-            if current.is_finished():  # told already, before a connection broke
+            if current.is_finished():
+                # Told already before a connection broke, or failed as stale by another worker.
+                if current != state:
+                    _log.warning("trial %d was already %s; its result is dropped",
+                                 trial.number, current.name)
                 return
             if error is not None:
                 self.storage.set_trial_system_attr(trial._trial_id, ATTR_ERROR, error)
