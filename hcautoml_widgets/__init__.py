@@ -2,16 +2,18 @@
 
 from typing import Any
 
+from hcautoml_widgets.core.control import Outcome, RunStateWarning
 from hcautoml_widgets.core.feed import EventFeed
-from hcautoml_widgets.core.run import Run, RunStateWarning
+from hcautoml_widgets.core.protocol import RunView
+from hcautoml_widgets.core.run import Run
 from hcautoml_widgets.core.sampler import SteeredSampler
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
 
 _WIDGETS = ("Dashboard", "ControlBar", "CostCurve", "Insights", "SpaceEditor", "TrialTable")
 
-__all__ = ["EventFeed", "Run", "RunStateWarning", "SearchSpace", "Steering", "SteeredSampler",
-           *_WIDGETS]
+__all__ = ["EventFeed", "Outcome", "Run", "RunStateWarning", "RunView", "SearchSpace", "Steering",
+           "SteeredSampler", *_WIDGETS]
 __version__ = "0.1.0"
 
 

@@ -18,8 +18,11 @@ from hcautoml_widgets.core.space import SearchSpace
 
 KINDS = (
     "narrow", "reset", "allow", "pin", "unpin", "prior", "clear_prior",
-    "accept", "reject", "unreview", "enqueue", "undo",
+    "accept", "reject", "unreview", "enqueue", "undo", "group",
 )
+#: Kinds a ``group`` event may hold (several edits made as one action, undone together).
+GROUPABLE = ("narrow", "reset", "allow", "pin", "unpin", "prior", "clear_prior", "accept",
+             "reject")
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,12 @@ def apply(state: SteeringState, ev: SteeringEvent, space: SearchSpace) -> Steeri
         )
     if ev.kind == "enqueue":
         return replace(new, enqueued=(*state.enqueued, (ev.seq, _frozen(dict(p["config"])))))
+    if ev.kind == "group":
+        # Each part acts as if it were an event of its own at this sequence number.
+        for part in p["edits"]:
+            new = apply(new, SteeringEvent(ev.seq, ev.time, ev.source, part["kind"],
+                                           MappingProxyType(dict(part["payload"]))), space)
+        return new
     raise ValueError(f"steering event: cannot apply kind {ev.kind!r}")
 
 

@@ -1,9 +1,17 @@
 """The event feed: what happened in a run, delivered to subscribers in coalesced batches.
 
-The optimiser thread only appends to each subscriber's pending list (constant time, no I/O), and
-every subscriber has its own delivery thread, so a slow subscriber (a busy browser, say) delays
-only itself and never the search. A batch holds only what is new since the previous one; a newer
-event about the same trial, or a newer status, replaces an older one still waiting.
+The optimiser thread only appends to one pending list (constant time, no I/O). One delivery
+thread per feed, started with the first subscriber and ended with the last, hands each batch to
+every subscriber in turn: the same list object, so an event is built once whoever reads it. One
+thread, not one per subscriber, because every extra thread that wakes up fights the optimiser for
+the GIL (that was most of the dashboard's cost). A subscriber's callback must therefore be quick
+(the views only compute a delta and hand it to the comm, which never blocks); a stalled one
+delays the other subscribers, never the run.
+
+A batch holds only what is new since the previous one: a newer event about the same trial, or a
+newer status, replaces an older one still waiting. The status event is *lazy*: the run only
+marks it stale (:meth:`EventFeed.status_changed`), and the delivery thread builds it once per
+batch from the run's status source, so nothing is built when nobody listens or between batches.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from typing import Any
 
 Event = dict[str, Any]
 Callback = Callable[[list[Event]], None]
+StatusSource = Callable[[], Event]
 
 _log = logging.getLogger(__name__)
 
@@ -31,27 +40,83 @@ def _key(event: Event) -> tuple[str, Any] | None:
 
 
 class Subscription:
-    """One subscriber's queue and delivery thread; ``close()`` ends it."""
+    """One subscriber of a feed; ``close()`` ends it."""
 
-    def __init__(self, callback: Callback, max_rate: float) -> None:
+    def __init__(self, feed: EventFeed, callback: Callback, max_rate: float) -> None:
         if max_rate <= 0:
             raise ValueError(f"max_rate must be positive, got {max_rate}")
-        self._callback = callback
-        self._interval = 1.0 / max_rate
-        self._cond = threading.Condition()
+        self.feed = feed
+        self.callback = callback
+        self.max_rate = float(max_rate)
+        self.batches = 0
+        self.held: list[Event] = []  # waiting for this subscriber's slower rate
+        self.last = 0.0  # when it last received a batch
+        self._closed = False
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything published so far has been delivered; False on timeout."""
+        return self.feed.flush(timeout)
+
+    def close(self) -> None:
+        self._closed = True
+        self.feed._remove(self)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+
+class EventFeed:
+    """Publish events from any thread; subscribers receive coalesced batches.
+
+    Args:
+        status: builds the current status event (``{"type": "status", ...}``) on demand.
+    """
+
+    def __init__(self, status: StatusSource | None = None) -> None:
+        self._status = status
+        self._cond = threading.Condition(threading.Lock())
+        self._subs: list[Subscription] = []
         self._pending: list[Event] = []
         self._index: dict[tuple[str, Any], int] = {}
-        self._busy = False
-        self._closed = False
-        self.batches = 0
-        self._thread = threading.Thread(target=self._loop, name="hcw-feed", daemon=True)
-        self._thread.start()
+        self._stale = False
+        self._published = 0  # events and status changes accepted so far
+        self._delivered = 0  # of those, how many every subscriber has received
+        self._thread: threading.Thread | None = None
 
-    def push(self, event: Event) -> None:
+    def set_status_source(self, status: StatusSource) -> None:
+        self._status = status
+
+    # -- subscribers --------------------------------------------------------------------------
+    def subscribe(self, callback: Callback, max_rate: float = 20.0) -> Subscription:
+        """Deliver batches to ``callback`` at most ``max_rate`` times a second (the thread runs
+        at the fastest subscriber's rate; a slower one gets what gathered, merged)."""
+        sub = Subscription(self, callback, max_rate)
         with self._cond:
-            if self._closed:
-                return
-            was_empty = not self._pending
+            self._subs = [*self._subs, sub]
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="hcw-feed", daemon=True)
+                self._thread.start()
+        return sub
+
+    def _remove(self, sub: Subscription) -> None:
+        with self._cond:
+            self._subs = [s for s in self._subs if s is not sub]
+            if not self._subs:
+                self._pending, self._index, self._stale = [], {}, False
+                self._delivered = self._published
+            self._cond.notify_all()
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subs)
+
+    # -- publishing ---------------------------------------------------------------------------
+    def publish(self, event: Event) -> None:
+        if not self._subs:  # nobody listens: a snapshot will carry it when someone does
+            return
+        with self._cond:
+            was_idle = not self._pending and not self._stale
             key = _key(event)
             if key is not None and key in self._index:
                 self._pending[self._index[key]] = event
@@ -59,82 +124,93 @@ class Subscription:
                 if key is not None:
                     self._index[key] = len(self._pending)
                 self._pending.append(event)
-            if was_empty:
-                # Waking the delivery thread on every event only makes it fight the optimiser
-                # for the GIL; it needs waking once, when there is something to deliver.
-                self._cond.notify()
+            self._published += 1
+            if was_idle:
+                # Wake the delivery thread once, when there is something to deliver; waking it
+                # on every event only makes it fight the optimiser for the GIL.
+                self._cond.notify_all()
+
+    def status_changed(self) -> None:
+        """The run's status or counts changed: the next batch carries a fresh status event."""
+        if not self._subs or self._stale:
+            return
+        with self._cond:
+            was_idle = not self._pending and not self._stale
+            self._stale = True
+            self._published += 1
+            if was_idle:
+                self._cond.notify_all()
 
     def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until everything pushed so far has been delivered; False on timeout."""
+        """Wait until everything published so far has been delivered; False on timeout."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._pending or self._busy:
+            target = self._published
+            while self._subs and self._delivered < target:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
                 self._cond.wait(left)
         return True
 
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._pending.clear()
-            self._index.clear()
-            self._cond.notify_all()
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
+    # -- delivery -----------------------------------------------------------------------------
     def _loop(self) -> None:
         last = 0.0
+        due: float | None = None  # when a slower subscriber's held events fall due
         while True:
             with self._cond:
-                while not self._pending and not self._closed:
-                    self._cond.wait()
-                if self._closed:
+                while self._subs and not self._pending and not self._stale:
+                    left = None if due is None else due - time.monotonic()
+                    if left is not None and left <= 0:
+                        break
+                    self._cond.wait(left)
+                if not self._subs:
+                    self._thread = None
                     return
-                wait = last + self._interval - time.monotonic()
+                interval = 1.0 / max(s.max_rate for s in self._subs)
+            wait = last + interval - time.monotonic()
             if wait > 0:
                 # Let more events gather: this is what keeps the rate at or under max_rate.
                 time.sleep(wait)
             with self._cond:
-                if self._closed:
-                    return
                 batch, self._pending, self._index = self._pending, [], {}
-                self._busy = True
+                stale, self._stale = self._stale, False
+                mark = self._published
+                subs = self._subs
             last = time.monotonic()
+            if stale and self._status is not None:
+                # Built here, outside the feed's lock, once for every subscriber.
+                try:
+                    batch.append(self._status())
+                except Exception:
+                    _log.exception("feed: building the status event failed")
+            due = self._deliver(subs, batch, last)
+            with self._cond:
+                if due is None:
+                    self._delivered = max(self._delivered, mark)
+                self._cond.notify_all()
+
+    @staticmethod
+    def _deliver(subs: list[Subscription], batch: list[Event], now: float) -> float | None:
+        """Hand ``batch`` to every subscriber whose rate allows it now; a slower one keeps it
+        with what it holds already. Returns when the earliest held events fall due."""
+        due: float | None = None
+        for sub in subs:
+            if sub.closed:
+                continue
+            if batch:
+                # The same list for every subscriber that takes the batch as it is.
+                sub.held = sub.held + batch if sub.held else batch
+            if not sub.held:
+                continue
+            ready = sub.last + 1.0 / sub.max_rate
+            if now + 1e-3 < ready:
+                due = ready if due is None else min(due, ready)
+                continue
+            held, sub.held, sub.last = sub.held, [], now
             try:
-                self._callback(batch)
+                sub.callback(held)
             except Exception:  # a broken view must not end the feed for the others
-                _log.exception("feed subscriber failed on a batch of %d events", len(batch))
-            finally:
-                with self._cond:
-                    self.batches += 1
-                    self._busy = False
-                    self._cond.notify_all()
-
-
-class EventFeed:
-    """Publish events from any thread; subscribers receive coalesced batches."""
-
-    def __init__(self) -> None:
-        self._subs: list[Subscription] = []
-        self._lock = threading.Lock()
-
-    def subscribe(self, callback: Callback, max_rate: float = 20.0) -> Subscription:
-        sub = Subscription(callback, max_rate)
-        with self._lock:
-            self._subs = [s for s in self._subs if not s.closed] + [sub]
-        return sub
-
-    def publish(self, event: Event) -> None:
-        for sub in self._subs:  # a list swapped whole under the lock, so iteration is safe
-            sub.push(event)
-
-    def flush(self, timeout: float = 5.0) -> bool:
-        return all(s.flush(timeout) for s in list(self._subs) if not s.closed)
-
-    @property
-    def subscriber_count(self) -> int:
-        return sum(not s.closed for s in self._subs)
+                _log.exception("feed subscriber failed on a batch of %d events", len(held))
+            sub.batches += 1
+        return due

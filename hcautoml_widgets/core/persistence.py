@@ -49,6 +49,10 @@ def save_space(storage: BaseStorage, study_id: int, space: SearchSpace,
     storage.set_study_system_attr(study_id, ATTR_METRIC, metric)
 
 
+def save_metric(storage: BaseStorage, study_id: int, metric: str) -> None:
+    storage.set_study_system_attr(study_id, ATTR_METRIC, metric)
+
+
 def load_metric(storage: BaseStorage, study_id: int) -> str:
     """The objective's name stored with the space ("value" for studies that stored none)."""
     return str(storage.get_study_system_attrs(study_id).get(ATTR_METRIC, DEFAULT_METRIC))

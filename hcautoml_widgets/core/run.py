@@ -1,17 +1,18 @@
-"""The run controller: a hyperparameter search in background threads that a person can steer.
+"""The run: a hyperparameter search in background threads that a person can steer.
 
-The optimiser runs in daemon threads through Optuna's ask/tell, so the notebook's kernel stays
-free to run cells and to handle the widgets' messages (which it only does between cells). Every
-control call is safe from any thread and in any state: one that makes no sense now (resume when
-not paused, start twice) changes nothing and says so with a :class:`RunStateWarning`.
+``Run`` is a thin front over the parts that do the work: :mod:`control` (the status and the
+rules of pause, step and stop), :mod:`trial_loop` (the worker threads), :mod:`records` (a row a
+trial), :mod:`feed` (events to the views), :mod:`steering` (the log of human edits) and
+:mod:`loading` (``Run.load``). The optimiser runs in daemon threads through Optuna's ask/tell, so
+the notebook's kernel stays free to run cells and to handle the widgets' messages (which it only
+does between cells). Every control call is safe from any thread and in any status: one that
+makes no sense now changes nothing and says so (its return value's ``ok`` is False, and a
+:class:`RunStateWarning` is issued unless ``quiet=True``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
-import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,32 +23,24 @@ import optuna
 import pandas as pd
 from optuna.samplers import BaseSampler
 from optuna.storages import BaseStorage
-from optuna.trial import TrialState
 
 from hcautoml_widgets.core import export as export_mod
+from hcautoml_widgets.core import loading
 from hcautoml_widgets.core import persistence as store
+from hcautoml_widgets.core.control import Controller, Outcome, PreClaimHook, RunStateWarning
 from hcautoml_widgets.core.feed import EventFeed
-from hcautoml_widgets.core.objective import ask_config, evaluate, takes_report
-from hcautoml_widgets.core.records import ATTR_ERROR, Records, row_from_trial
-from hcautoml_widgets.core.sampler import (
-    ATTR_ENQUEUED,
-    ATTR_ORIGIN,
-    ATTR_SCORE,
-    ATTR_VERSION,
-    SteeredSampler,
-)
+from hcautoml_widgets.core.objective import takes_report
+from hcautoml_widgets.core.records import Records
+from hcautoml_widgets.core.sampler import SteeredSampler
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
+from hcautoml_widgets.core.trial_loop import TrialLoop
 
 if TYPE_CHECKING:
     from hcautoml_widgets.core.events import SteeringEvent
 
-_STATE_NAMES = {TrialState.COMPLETE: "complete", TrialState.FAIL: "failed",
-                TrialState.PRUNED: "pruned"}
-
-
-class RunStateWarning(UserWarning):
-    """A control call that does nothing in the run's current state."""
+__all__ = ["Outcome", "Run", "RunStateWarning"]
+_FINISHED = ("complete", "failed", "pruned")
 
 
 class Run:
@@ -68,25 +61,32 @@ class Run:
         max_consecutive_failures: the run stops with status "failed" after this many failed
             trials in a row.
         pruner: an Optuna pruner for objectives that report.
+        metric: what the objective's value is called ("CV error"); the views label their axes
+            with it. Stored with the study, so ``Run.load`` restores it.
     """
 
     def __init__(self, objective: Callable[..., Any] | None, space: Any,
                  direction: str = "minimize", sampler: BaseSampler | None = None,
                  storage: str | BaseStorage | None = None, study_name: str | None = None,
                  n_workers: int = 1, seed: int | None = None, max_consecutive_failures: int = 10,
-                 pruner: optuna.pruners.BasePruner | None = None,
+                 pruner: optuna.pruners.BasePruner | None = None, metric: str | None = None,
                  _steering: Steering | None = None) -> None:
         if direction not in ("minimize", "maximize"):
             raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
-        if n_workers < 1:
-            raise ValueError(f"n_workers must be at least 1, got {n_workers}")
+        if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+            raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
+        if metric is not None and (not isinstance(metric, str) or not metric.strip()):
+            raise ValueError(f"metric must be a non-empty string, got {metric!r}")
         self.objective = objective
         self.space = SearchSpace.from_any(space)
         self.direction = direction
-        self.n_workers = int(n_workers)
+        self.metric = metric or store.DEFAULT_METRIC
+        self.n_workers = n_workers
         self.max_consecutive_failures = int(max_consecutive_failures)
-        self.feed = EventFeed()
         self.records_ = Records(direction)
+        self.feed = EventFeed(self.status_event)
+        self.control = Controller(n_workers, self.max_consecutive_failures,
+                                  on_change=self.feed.status_changed)
         self.steering = _steering or Steering(self.space)
         self.steering.bind_trials(lambda n: n in self.records_)
         self.sampler = SteeredSampler(self.steering, sampler, seed=seed)
@@ -98,37 +98,47 @@ class Run:
                 load_if_exists=True)
         self._study_id = self.study._study_id
         if _steering is None:
-            store.save_space(self._storage, self._study_id, self.space)
-        self._accepts_report = objective is not None and takes_report(objective)
-        self._cond = threading.Condition()
-        self._threads: list[threading.Thread] = []
-        self._status = "idle"
-        self.status_reason: str | None = None
-        self._paused = False
-        self._stop = False
-        self._limit: int | None = None  # total trials started at which the budget ends
-        self._pause_at: int | None = None  # total started at which step() pauses
-        self._deadline: float | None = None
-        self._started = 0
-        self._failed = False  # the run is stopping because it failed; "failed" once all exit
-        self._rows_lock = threading.Lock()  # a row's update and its announcement go together
-        self._active = 0  # slots claimed whose trial has not been told yet
-        self._failures_in_row = 0
-        self.budget: int | None = None
-        self.started_at: float | None = None
+            store.save_space(self._storage, self._study_id, self.space, self.metric)
+        elif metric is not None:
+            store.save_metric(self._storage, self._study_id, self.metric)
+        self.accepts_report = objective is not None and takes_report(objective)
+        self.trials_before = 0  # trials the study held before this process claimed any
+        self._done_at_start = 0
+        self._loop = TrialLoop(self)
         self._dashboard: Any = None
+        self.steering.bind_store(self._save_event)
         self.steering.subscribe(self._on_steering)
 
     # -- state --------------------------------------------------------------------------------
     @property
     def status(self) -> str:
-        return self._status
+        """ "idle" | "running" | "paused" | "stopped" | "finished" | "failed" """
+        return self.control.status.value
+
+    @property
+    def status_reason(self) -> str | None:
+        """Why the run is in its status ("stopped by request", "budget used up", ...)."""
+        return self.control.reason
 
     @property
     def started_count(self) -> int:
-        """Trials started by this process's run (those a pause stops)."""
-        with self._cond:
-            return self._started
+        """Objective calls claimed by this process (each begins once, or its trial fails)."""
+        return self.control.started
+
+    @property
+    def step_remaining(self) -> int | None:
+        """Trials left in the step in progress (None when no step is in progress)."""
+        return self.control.step_remaining
+
+    @property
+    def budget(self) -> int | None:
+        """The total number of trials at which the current budget ends (None: unbounded)."""
+        limit = self.control.limit
+        return None if limit is None else self.trials_before + limit
+
+    @property
+    def started_at(self) -> float | None:
+        return self.control.started_at
 
     @property
     def counts(self) -> dict[str, int]:
@@ -180,254 +190,79 @@ class Run:
         self._dashboard = Dashboard(self)
         return self._dashboard
 
+    def status_event(self) -> dict[str, Any]:
+        """The status as the views read it (see ``control_bar.py`` for the format); built on
+        demand by the feed, once per batch."""
+        snap = self.control.snapshot()
+        counts = self.records_.counts()
+        best = self.records_.best
+        return {
+            "type": "status", "status": snap.status, "reason": snap.reason,
+            "counts": counts, "done": sum(counts[k] for k in _FINISHED),
+            "budget": None if snap.limit is None else self.trials_before + snap.limit,
+            "step_remaining": None if snap.pause_at is None else max(
+                0, snap.pause_at - snap.started),
+            "requested": snap.requested, "started_at": snap.started_at,
+            "done_at_start": self._done_at_start,
+            "best_value": None if best is None else best["value"],
+            "best_trial_number": None if best is None else best["number"],
+            "metric": self.metric, "direction": self.direction,
+        }
+
     # -- control ------------------------------------------------------------------------------
-    def start(self, n_trials: int | None = None, timeout: float | None = None) -> str:
-        """Start optimising in the background and return at once."""
-        if self.objective is None:
-            raise ValueError("this run has no objective (loaded for inspection); pass one to "
-                             "Run.load(..., objective=f) to continue it")
-        if n_trials is not None and (not isinstance(n_trials, int) or n_trials < 0):
+    def start(self, n_trials: int | None = None, timeout: float | None = None, *,
+              quiet: bool = False) -> Outcome:
+        """Run ``n_trials`` more trials (None: until stopped) in the background; returns at
+        once. From "stopped", "finished" or "failed" it continues the same study."""
+        self._need_objective()
+        if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int)
+                                     or n_trials < 0):
             raise ValueError(f"n_trials must be a non-negative integer, got {n_trials!r}")
-        with self._cond:
-            if self._status in ("running", "paused", "stopping"):
-                return self._refuse(f"already {self._status}: start() does nothing")
-            self._begin(n_trials, timeout)
-            self._launch()
-            return "running"
+        if timeout is not None and not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        self._done_at_start = self._done()
+        out, spawn = self.control.start(n_trials, timeout)
+        self._loop.launch(spawn)
+        return self._said(out, quiet)
 
-    def _begin(self, n_trials: int | None, timeout: float | None) -> None:
-        self._stop = False
-        self._failed = False
-        self._paused = False
-        self._pause_at = None
-        self._failures_in_row = 0
-        self.status_reason = None
-        self.budget = n_trials
-        self._limit = None if n_trials is None else self._started + n_trials
-        self._deadline = None if timeout is None else time.monotonic() + timeout
-        self.started_at = time.time()
+    def pause(self, *, quiet: bool = False) -> Outcome:
+        """Once this returns no objective call begins until ``resume()`` or ``step()``; trials
+        already inside their objective finish (see :mod:`control` for the design)."""
+        return self._said(self.control.pause(), quiet)
 
-    def pause(self) -> int:
-        """No new trial starts once this returns; running trials finish. Returns the number of
-        trials started so far."""
-        with self._cond:
-            if self._status != "running":
-                self._refuse(f"not running ({self._status}): pause() does nothing")
-                return self._started
-            self._paused = True
-            self._pause_at = None
-            self._set_status("paused")
-            return self._started
+    def resume(self, *, quiet: bool = False) -> Outcome:
+        """Run on after a pause; during a step, cancel the step's pause."""
+        return self._said(self.control.resume(), quiet)
 
-    def resume(self) -> str:
-        with self._cond:
-            if self._status != "paused":
-                return self._refuse(f"not paused ({self._status}): resume() does nothing")
-            self._paused = False
-            self._pause_at = None
-            self._set_status("running")
-            self._cond.notify_all()
-            return "running"
-
-    def step(self, n: int = 1) -> str:
-        """Run ``n`` more trials, then pause."""
-        if not isinstance(n, int) or n < 1:
+    def step(self, n: int = 1, *, quiet: bool = False) -> Outcome:
+        """Run exactly ``n`` more trials, then pause. During a step, adds ``n`` to it; after
+        the budget ended, extends it by ``n``."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"step(n): n must be a positive integer, got {n!r}")
-        with self._cond:
-            if self._status in ("idle", "finished", "failed"):
-                if self.objective is None:
-                    raise ValueError("this run has no objective (loaded for inspection)")
-                self._begin(None, None)
-                self._pause_at = self._started + n
-                self._launch()
-                return "running"
-            if self._status == "stopping":
-                return self._refuse("stopping: step() does nothing")
-            self._pause_at = self._started + n
-            self._paused = False
-            self._set_status("running")
-            self._cond.notify_all()
-            return "running"
+        if self.status in ("idle", "stopped", "finished", "failed"):
+            self._need_objective()
+            self._done_at_start = self._done()
+        out, spawn = self.control.step(n)
+        self._loop.launch(spawn)
+        return self._said(out, quiet)
 
-    def stop(self, wait: bool = True) -> str:
-        """Start no more trials; with ``wait``, return once running trials have finished."""
-        with self._cond:
-            if self._status in ("idle", "finished", "failed"):
-                return self._refuse(f"not running ({self._status}): stop() does nothing")
-            self._stop = True
-            self._paused = False
-            self.status_reason = "stopped by request"
-            self._set_status("stopping")
-            self._cond.notify_all()
-        if wait:
-            self.wait()
-        return self._status
+    def stop(self, wait: bool = True, *, quiet: bool = False) -> Outcome:
+        """Start no more trials (status "stopped" at once); with ``wait``, return once the
+        trials inside their objective have finished."""
+        out = self.control.stop()
+        if wait and out.ok:
+            self.control.wait()
+        return self._said(out, quiet)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the workers have exited (or the run is paused with nothing running).
         Returns False on timeout."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while self._threads and not (self._paused and not self._stop
-                                         and self._running_count() == 0):
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    return False
-                self._cond.wait(left if left is not None else 0.5)
-        return True
+        return self.control.wait(timeout)
 
-    # -- the optimiser threads ----------------------------------------------------------------
-    def _launch(self) -> None:
-        self._set_status("running")
-        self._threads = [threading.Thread(target=self._work, name=f"hcw-worker-{i}", daemon=True)
-                         for i in range(self.n_workers)]
-        for t in self._threads:
-            t.start()
-
-    def _running_count(self) -> int:
-        return self._active
-
-    def _claim(self) -> bool:
-        """Reserve the next trial slot, waiting while paused; False when the run is over."""
-        with self._cond:
-            while True:
-                if self._stop:
-                    return False
-                if self._limit is not None and self._started >= self._limit:
-                    self.status_reason = self.status_reason or "budget used up"
-                    return False
-                if self._deadline is not None and time.monotonic() >= self._deadline:
-                    self.status_reason = self.status_reason or "timeout reached"
-                    return False
-                if self._pause_at is not None and self._started >= self._pause_at:
-                    self._pause_at = None
-                    self._paused = True
-                    self._set_status("paused")
-                if not self._paused:
-                    self._started += 1
-                    self._active += 1
-                    if self._pause_at is not None and self._started >= self._pause_at:
-                        self._pause_at = None
-                        self._paused = True
-                        self._set_status("paused")
-                    return True
-                self._cond.notify_all()  # wake wait(): paused may mean done for now
-                self._cond.wait(0.5)
-
-    def _work(self) -> None:
-        try:
-            while self._claim():
-                try:
-                    self._one_trial()
-                except Exception as exc:  # storage or sampler broke: stop, and say why
-                    with self._cond:
-                        self._active -= 1
-                    self._fail_run(f"internal error: {type(exc).__name__}: {exc}")
-        finally:
-            with self._cond:
-                me = threading.current_thread()
-                self._threads = [t for t in self._threads if t is not me]
-                if not self._threads:
-                    # Only now: a new start() must not run beside workers still finishing.
-                    self._set_status("failed" if self._failed else "finished")
-                self._cond.notify_all()
-
-    def _one_trial(self) -> None:
-        started = time.time()
-        trial = self.study.ask()
-        # Rows are built from what this thread already knows: reading the trial back from the
-        # storage deep-copies it, which was most of this loop's own cost.
-        row: dict[str, Any] = {
-            "number": trial.number, "state": "running", "value": None, "params": {},
-            "origin": "startup", "version": self.steering.version, "review": None,
-            "start": started, "end": None, "duration": None, "error": None, "score": None,
-            "enqueued": None,
-        }
-        try:
-            row["params"] = ask_config(trial, self.space)
-            provenance = self.sampler.provenance(trial)
-            row.update(origin=provenance.get(ATTR_ORIGIN, "startup"),
-                       version=provenance.get(ATTR_VERSION, row["version"]),
-                       score=provenance.get(ATTR_SCORE),
-                       enqueued=provenance.get(ATTR_ENQUEUED))
-            self._publish_row(dict(row))
-            assert self.objective is not None
-            state, value, error = evaluate(self.objective, row["params"], trial,
-                                           self._accepts_report)
-            if error is not None:
-                self.study._storage.set_trial_system_attr(trial._trial_id, ATTR_ERROR, error)
-            if state == TrialState.COMPLETE:
-                self.study.tell(trial, value)
-            else:
-                self.study.tell(trial, state=state)
-        except Exception as exc:
-            # The trial must not stay RUNNING for ever: fail it, then let the run stop.
-            reason = f"internal error: {type(exc).__name__}: {exc}"[:500]
-            with contextlib.suppress(Exception):
-                self.study._storage.set_trial_system_attr(trial._trial_id, ATTR_ERROR, reason)
-                self.study.tell(trial, state=TrialState.FAIL)
-            self._publish_row({**row, "state": "failed", "end": time.time(), "error": reason})
-            raise
-        end = time.time()
-        self._publish_row({**row, "state": _STATE_NAMES[state], "value": value, "end": end,
-                           "duration": end - started, "error": error})
-        self._after_trial(state, error)
-
-    def _publish_row(self, row: dict[str, Any]) -> None:
-        with self._rows_lock:
-            self.feed.publish({"type": "trial", "record": self.records_.put(row)})
-
-    def _after_trial(self, state: TrialState, error: str | None) -> None:
-        with self._cond:
-            self._active -= 1
-            if state == TrialState.FAIL:
-                self._failures_in_row += 1
-            else:
-                self._failures_in_row = 0
-            self._publish_status()
-            self._cond.notify_all()
-        if self._failures_in_row >= self.max_consecutive_failures:
-            self._fail_run(f"{self._failures_in_row} trials in a row failed; last error: {error}")
-
-    def _fail_run(self, reason: str) -> None:
-        with self._cond:
-            if not self._failed:
-                self._stop = True
-                self._failed = True
-                self._paused = False
-                self.status_reason = reason
-                self._set_status("stopping")
-            self._cond.notify_all()
-
-    # -- events -------------------------------------------------------------------------------
-    def _set_status(self, status: str) -> None:
-        self._status = status
-        self._publish_status()
-
-    def _publish_status(self) -> None:
-        best = self.records_.best
-        self.feed.publish({
-            "type": "status", "status": self._status, "reason": self.status_reason,
-            "counts": self.records_.counts(), "budget": self.budget,
-            "best_value": None if best is None else best["value"],
-            "best_trial_number": None if best is None else best["number"],
-            "started_at": self.started_at,
-        })
-
-    def _on_steering(self, event: SteeringEvent) -> None:
-        store.save_event(self._storage, self._study_id, event)
-        with self._rows_lock:
-            changed = self.records_.set_reviews(self.steering.state.reviews)
-            self.feed.publish({"type": "steering", "event": event.to_dict(),
-                               "state": self.steering.state_dict()})
-            for row in changed:
-                self.feed.publish({"type": "trial", "record": row})
-        if changed:
-            self._publish_status()
-
-    def _refuse(self, message: str) -> str:
-        warnings.warn(message, RunStateWarning, stacklevel=3)
-        return message
+    def add_control_hook(self, hook: PreClaimHook) -> Callable[[], None]:
+        """Register a pre-claim hook: ``hook(controller)`` runs in each worker before it claims
+        a trial and about twice a second while paused (see :mod:`control`). Returns a remover."""
+        return self.control.add_hook(hook)
 
     # -- loading ------------------------------------------------------------------------------
     @classmethod
@@ -439,24 +274,56 @@ class Run:
         With ``fail_running`` (after a kernel restart), trials left RUNNING by the process that
         died are marked failed with that reason. Pass ``fail_running=False`` to attach to a
         study whose trials other live processes are still running."""
-        backend = store.open_storage(storage)
-        if not store.study_exists(backend, study_name):
-            raise ValueError(f"no study named {study_name!r} in this storage")
-        study_id = backend.get_study_id_from_name(study_name)
-        space = store.load_space(backend, study_id)
-        if fail_running:
-            store.fail_dead_trials(backend, study_id)
-        steering = Steering(space, store.load_events(backend, study_id))
-        direction = backend.get_study_directions(study_id)[0].name.lower()
-        run = cls(objective, space, direction=direction, storage=backend, study_name=study_name,
-                  _steering=steering, **kwargs)
-        run.records_.set_reviews(steering.state.reviews)
-        for trial in run.study.get_trials(deepcopy=False):
-            run.records_.put(row_from_trial(trial))
-            seq = trial.system_attrs.get(ATTR_ENQUEUED)
-            if seq is not None:
-                steering.mark_consumed(int(seq), trial.number)
-        return run
+        return loading.load(cls, storage, study_name, objective, fail_running, **kwargs)
+
+    @classmethod
+    def attach(cls, storage: str | BaseStorage, study_name: str, **kwargs: Any) -> Any:
+        """Watch and steer a study whose trials worker processes run (see ``core.attach``)."""
+        from hcautoml_widgets.core.attach import attach_run  # type: ignore[import-not-found,unused-ignore]
+
+        return attach_run(storage, study_name, **kwargs)
+
+    # -- internals ----------------------------------------------------------------------------
+    def _need_objective(self) -> None:
+        if self.objective is None:
+            raise ValueError("this run has no objective (loaded for inspection); pass one to "
+                             "Run.load(..., objective=f) to continue it")
+
+    def _done(self) -> int:
+        counts = self.records_.counts()
+        return sum(counts[k] for k in _FINISHED)
+
+    def _said(self, out: Outcome, quiet: bool) -> Outcome:
+        if not out.ok and not quiet:
+            warnings.warn(str(out), RunStateWarning, stacklevel=3)
+        return out
+
+    def _save_event(self, event: SteeringEvent) -> None:
+        store.save_event(self._storage, self._study_id, event)
+
+    def _on_steering(self, event: SteeringEvent) -> None:
+        with self._loop.rows_lock:  # a row's review and its announcement go together
+            changed = self.records_.set_reviews(self.steering.state.reviews)
+            if self.feed.subscriber_count:
+                self.feed.publish({"type": "steering", "event": event.to_dict(),
+                                   "state": self.steering.state_dict()})
+                for row in changed:
+                    self.feed.publish({"type": "trial", "record": row})
+        if changed:
+            self.feed.status_changed()
+
+    # -- explanations (core/preview.py, core/export_study.py) ---------------------------------
+    def preview(self, op: str, n: int = 5, **args: Any) -> list[dict[str, Any]]:
+        """The next ``n`` configurations under the edit ``op(**args)``, changing nothing."""
+        from hcautoml_widgets.core.preview import preview
+
+        return preview(self, op, n, **args)
+
+    def export_study(self, storage: str | BaseStorage, study_name: str | None = None) -> Any:
+        """Copy the study into an Optuna storage that optuna-dashboard opens as it is."""
+        from hcautoml_widgets.core.export_study import export_study
+
+        return export_study(self, storage, study_name)
 
 
 @contextmanager

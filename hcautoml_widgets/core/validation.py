@@ -74,7 +74,19 @@ def narrow(space: SearchSpace, state: SteeringState, name: Any, low: Any, high: 
         raise ValueError(
             f"parameter '{spec.name}': pinned at {pinned}, outside [{lo}, {hi}]; unpin it first"
         )
-    return {"name": spec.name, "low": lo, "high": hi}
+    out: dict[str, Any] = {"name": spec.name, "low": lo, "high": hi}
+    prior_ = state.priors.get(spec.name)
+    if prior_ is not None and isinstance(prior_.value, (int, float)) and not (
+            lo <= prior_.value <= hi):
+        out["note"] = truncated_note(spec.name, prior_.value, f"[{lo}, {hi}]")
+    return out
+
+
+def truncated_note(name: str, value: Any, where: str) -> str:
+    """The one rule for a prior and a range that disagree: both edits are accepted, and the
+    prior acts truncated to the range (its draws and its density stay inside it)."""
+    return (f"the prior on '{name}' at {value!r} lies outside {where}: "
+            "it now acts truncated to it")
 
 
 def allow(space: SearchSpace, state: SteeringState, name: Any, choices: Any) -> dict:
@@ -104,7 +116,11 @@ def allow(space: SearchSpace, state: SteeringState, name: Any, choices: Any) -> 
         raise ValueError(
             f"parameter '{spec.name}': pinned at {pinned!r}, which is not allowed; unpin it first"
         )
-    return {"name": spec.name, "choices": ordered}
+    out: dict[str, Any] = {"name": spec.name, "choices": ordered}
+    prior_ = state.priors.get(spec.name)
+    if prior_ is not None and prior_.value not in ordered:
+        out["note"] = truncated_note(spec.name, prior_.value, f"the allowed choices {ordered}")
+    return out
 
 
 _MISSING = object()
@@ -153,8 +169,18 @@ def prior(space: SearchSpace, state: SteeringState, name: Any, value: Any,
             f"parameter '{spec.name}': confidence must be one of {list(CONFIDENCES)}, "
             f"got {confidence!r}"
         )
-    v = in_current(space, state, spec, value, "prior")
-    return {"name": spec.name, "value": v, "confidence": confidence}
+    if spec.kind == "constant":
+        raise ValueError(f"parameter '{spec.name}': a constant cannot take a prior")
+    v = space.check_value(spec.name, _number(spec, "prior", value) if spec.is_numeric else value)
+    out: dict[str, Any] = {"name": spec.name, "value": v, "confidence": confidence}
+    if spec.is_numeric:
+        lo, hi = state.ranges[spec.name]
+        if not lo <= v <= hi:
+            out["note"] = truncated_note(spec.name, v, f"the current range [{lo}, {hi}]")
+    elif v not in state.allowed[spec.name]:
+        out["note"] = truncated_note(spec.name, v,
+                                     f"the allowed choices {list(state.allowed[spec.name])}")
+    return out
 
 
 def clear_prior(space: SearchSpace, state: SteeringState, name: Any) -> dict:

@@ -26,6 +26,7 @@ from typing import Any
 
 import anywidget
 
+from hcautoml_widgets.core.protocol import RunView
 from hcautoml_widgets.widgets._protocol import pages, size
 
 _log = logging.getLogger(__name__)
@@ -70,9 +71,9 @@ class FeedWidget(anywidget.AnyWidget):
 
     max_rate = 20.0
 
-    def __init__(self, run: Any, **kwargs: Any) -> None:
+    def __init__(self, run: RunView, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.run = run
+        self.run: RunView = run
         self._lock = threading.RLock()
         self._live = False
         self.on_msg(self._on_msg)

@@ -7,6 +7,7 @@ from typing import Any
 import ipywidgets as w
 import traitlets
 
+from hcautoml_widgets.core.protocol import RunView
 from hcautoml_widgets.widgets.control_bar import ControlBar
 from hcautoml_widgets.widgets.cost_curve import CostCurve
 from hcautoml_widgets.widgets.space_editor import SpaceEditor
@@ -20,7 +21,7 @@ class Dashboard(w.VBox):
     attributes here so a notebook can reach them (``dash.trial_table``).
     """
 
-    def __init__(self, run: Any, **kwargs: Any) -> None:
+    def __init__(self, run: RunView, **kwargs: Any) -> None:
         self.run = run
         self.control_bar = ControlBar(run)
         self.cost_curve = CostCurve(run, layout=w.Layout(flex="1 1 55%", min_width="360px"))

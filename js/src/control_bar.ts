@@ -4,13 +4,14 @@
 //   .hcw-control-bar[data-status="running"]       root; data-status follows run.status
 //   button[data-action="start"|"pause"|"resume"|"step"|"stop"]   (disabled when not applicable)
 //   input.hcw-n-trials, input.hcw-step-n          trials for start / step
-//   .hcw-status, .hcw-progress-fill (style width %), .hcw-progress-text ("12 / 100 trials"),
+//   .hcw-status, .hcw-progress-fill (style width %), .hcw-progress-text ("12 / 100 trials",
+//   the run's totals: trials done / the total at which its budget ends),
 //   .hcw-elapsed, .hcw-eta, .hcw-best, .hcw-failures, .hcw-error (inline error of a refused click)
 import type { AnyModel, RenderProps } from "@anywidget/types";
 import { Channel, duration, ensureStyles, fmt, h, type Msg } from "./base";
 
 interface Model {
-  n_trials: number;
+  n_trials: number | null;
   step_trials: number;
 }
 
@@ -20,12 +21,16 @@ type Action = (typeof ACTIONS)[number];
 /** Which buttons make sense in each status (the kernel refuses the others anyway). */
 export const ENABLED: Record<string, Action[]> = {
   idle: ["start", "step"],
-  running: ["pause", "stop"],
+  running: ["pause", "step", "stop"],
   paused: ["resume", "step", "stop"],
-  stopping: [],
+  stopped: ["start", "step"],
   finished: ["start", "step"],
   failed: ["start", "step"],
 };
+
+/** What the start button says: after a run ended it adds trials to the same study. */
+export const startLabel = (status: string): string =>
+  status === "idle" || status === "unknown" ? "Start" : "Run more";
 
 interface Status {
   status: string;
@@ -33,6 +38,9 @@ interface Status {
   counts: Record<string, number>;
   budget: number | null;
   done: number;
+  done_at_start: number;
+  step_remaining: number | null;
+  metric: string;
   best_value: number | null;
   best_trial_number: number | null;
   started_at: number | null;
@@ -83,8 +91,10 @@ function render({ model, el }: RenderProps<Model>): () => void {
   let offset = 0; // kernel clock minus browser clock, seconds
   let busy = false;
 
+  nTrials.placeholder = "trials";
   const syncInputs = () => {
-    nTrials.value = String(model.get("n_trials"));
+    const n = model.get("n_trials");
+    nTrials.value = n === null || n === undefined ? "" : String(n);
     stepN.value = String(model.get("step_trials"));
   };
   syncInputs();
@@ -98,12 +108,14 @@ function render({ model, el }: RenderProps<Model>): () => void {
 
   function tick(): void {
     if (!st) return;
-    const live = st.status === "running" || st.status === "paused" || st.status === "stopping";
+    const live = st.status === "running" || st.status === "paused";
     const elapsed = st.started_at === null ? null : (live ? kernelNow() : st.now) - st.started_at;
     elapsedEl.textContent = `elapsed ${duration(elapsed)}`;
     let eta = "–";
-    if (st.status === "running" && st.budget && st.done > 0 && elapsed !== null) {
-      eta = duration((elapsed / st.done) * Math.max(0, st.budget - st.done));
+    // The rate since the last start, over what is left of the budget (both in run totals).
+    const since = st.done - (st.done_at_start ?? 0);
+    if (st.status === "running" && st.budget !== null && since > 0 && elapsed !== null) {
+      eta = duration((elapsed / since) * Math.max(0, st.budget - st.done));
     }
     etaEl.textContent = `ETA ${eta}`;
   }
@@ -111,8 +123,10 @@ function render({ model, el }: RenderProps<Model>): () => void {
   function paint(): void {
     if (!st) return;
     root.dataset.status = st.status;
-    statusEl.textContent = st.status;
+    const stepping = st.status === "running" && st.step_remaining !== null && st.step_remaining !== undefined;
+    statusEl.textContent = stepping ? `stepping (${st.step_remaining} left)` : st.status;
     statusEl.title = st.reason ?? "";
+    buttons.get("start")!.textContent = startLabel(st.status);
     const enabled = ENABLED[st.status] ?? [];
     for (const [a, b] of buttons) b.disabled = busy || !enabled.includes(a);
     const pct = st.budget ? Math.min(100, (100 * st.done) / st.budget) : 0;
@@ -135,7 +149,9 @@ function render({ model, el }: RenderProps<Model>): () => void {
 
   async function click(action: Action): Promise<void> {
     const args: Record<string, number> = {};
-    if (action === "start") args.n_trials = Math.max(1, Number(nTrials.value) || 1);
+    if (action === "start" && nTrials.value.trim() !== "") {
+      args.n_trials = Math.max(1, Math.round(Number(nTrials.value)) || 1);
+    }
     if (action === "step") args.n = Math.max(1, Number(stepN.value) || 1);
     busy = true;
     errorEl.textContent = "";

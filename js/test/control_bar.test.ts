@@ -7,8 +7,8 @@ const { render } = view;
 
 const status = (over: Record<string, unknown> = {}) => ({
   type: "snapshot", status: "running", reason: null, counts: { total: 4, running: 1, complete: 2, failed: 1, pruned: 0 },
-  budget: 10, done: 3, best_value: 0.125, best_trial_number: 2, started_at: 1000, now: 1030,
-  direction: "minimize", ...over,
+  budget: 10, done: 3, done_at_start: 0, step_remaining: null, best_value: 0.125,
+  best_trial_number: 2, started_at: 1000, now: 1030, metric: "value", direction: "minimize", ...over,
 });
 
 afterEach(() => document.body.replaceChildren());
@@ -46,6 +46,34 @@ describe("ControlBar", () => {
     expect(model.ack("control", true)).toMatchObject({ op: "step", args: { n: 2 } });
     await frame();
     expect(el.querySelector(".hcw-error")!.textContent).toBe("");
+  });
+
+  it("shows the run's totals, its budget and a step in progress", () => {
+    const model = new FakeModel({ n_trials: 80, step_trials: 1 });
+    const { el } = mount(render, model);
+    // 30 trials before this start; 12 of the 50 asked for are done: ETA from the new ones only.
+    model.deliver(status({ budget: 80, done: 42, done_at_start: 30, counts: { total: 43, running: 1, complete: 42, failed: 0, pruned: 0 } }));
+    expect(el.querySelector(".hcw-progress-text")!.textContent).toBe("42 / 80 trials");
+    expect(el.querySelector(".hcw-eta")!.textContent).toMatch(/^ETA 1:35$/);
+    expect(el.querySelector<HTMLInputElement>("input.hcw-n-trials")!.value).toBe("80");
+    model.deliver({ type: "delta", step_remaining: 2, now: 1031 });
+    expect(el.querySelector(".hcw-status")!.textContent).toBe("stepping (2 left)");
+    model.deliver({ type: "delta", status: "finished", step_remaining: null, now: 1032 });
+    const start = el.querySelector<HTMLButtonElement>('button[data-action="start"]')!;
+    expect([start.textContent, start.disabled]).toEqual(["Run more", false]);
+    model.deliver({ type: "delta", status: "stopped", reason: "stopped by request", now: 1033 });
+    expect(el.querySelector(".hcw-status")!.getAttribute("title")).toBe("stopped by request");
+    expect(start.disabled).toBe(false);
+  });
+
+  it("sends no trial count when the field is empty (the kernel asks for one)", () => {
+    const model = new FakeModel({ n_trials: null, step_trials: 1 });
+    const { el } = mount(render, model);
+    model.deliver(status({ status: "idle", budget: null, done: 0 }));
+    const input = el.querySelector<HTMLInputElement>("input.hcw-n-trials")!;
+    expect([input.value, input.placeholder]).toEqual(["", "trials"]);
+    el.querySelector<HTMLButtonElement>('button[data-action="start"]')!.click();
+    expect(model.ack("control", false, "say how many trials to run")).toMatchObject({ op: "start", args: {} });
   });
 
   it("writes the trial counts back to the model and cleans up", () => {

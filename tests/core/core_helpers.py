@@ -22,7 +22,7 @@ def run_trials(study: optuna.Study, space: SearchSpace, n: int,
     for _ in range(n):
         trial, cfg = ask_config(study, space)
         study.tell(trial, objective(cfg))
-        out.append(study.trials[trial.number])
+        out.append(study.get_trials(deepcopy=False)[trial.number])
     return out
 
 

@@ -15,18 +15,23 @@ def _trial(number: int, state: str) -> dict[str, Any]:
     return {"type": "trial", "record": {"number": number, "state": state}}
 
 
+def _feed_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "hcw-feed"]
+
+
 def test_batches_coalesce_and_hold_only_what_is_new() -> None:
     feed = EventFeed()
     got: list[list[dict[str, Any]]] = []
-    gate = threading.Event()
+    started, gate = threading.Event(), threading.Event()
 
     def slow(batch: list[dict[str, Any]]) -> None:
+        started.set()
         gate.wait(5)
         got.append(batch)
 
     sub = feed.subscribe(slow, max_rate=1000)
     feed.publish(_trial(0, "running"))
-    time.sleep(0.05)  # the first batch is now being delivered (held by the gate)
+    assert started.wait(5)  # the first batch is now being delivered (held by the gate)
     for i in range(1, 50):
         feed.publish(_trial(i, "running"))
         feed.publish(_trial(i, "complete"))
@@ -43,36 +48,84 @@ def test_batches_coalesce_and_hold_only_what_is_new() -> None:
 def test_rate_is_limited() -> None:
     feed = EventFeed()
     times: list[float] = []
-    feed.subscribe(lambda b: times.append(time.monotonic()), max_rate=20)
+    sub = feed.subscribe(lambda b: times.append(time.monotonic()), max_rate=20)
     end = time.monotonic() + 0.6
     i = 0
     while time.monotonic() < end:
         feed.publish(_trial(i, "complete"))
         i += 1
         time.sleep(0.001)
-    feed.flush(5)
+    assert feed.flush(5)
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(times) <= 0.6 * 20 + 2
     assert min(gaps) >= 0.045
+    sub.close()
+
+
+def test_one_delivery_thread_for_every_subscriber_and_one_batch_object() -> None:
+    before = len(_feed_threads())
+    feed = EventFeed()
+    seen: list[list[int]] = [[] for _ in range(5)]
+    subs = [feed.subscribe(lambda b, i=i: seen[i].append(id(b))) for i in range(5)]
+    assert len(_feed_threads()) == before + 1
+    for i in range(20):
+        feed.publish(_trial(i, "complete"))
+        assert feed.flush(5)
+    assert all(s == seen[0] for s in seen) and len(seen[0]) == 20  # the same list, shared
+    for sub in subs:
+        sub.close()
+    thread = [t for t in _feed_threads() if t.is_alive()]
+    for t in thread:
+        t.join(5)
+    assert len([t for t in _feed_threads() if t.is_alive()]) == before  # ended with the last
+
+
+def test_status_is_built_only_when_someone_reads_it_and_once_per_batch() -> None:
+    built: list[int] = []
+
+    def status() -> dict[str, Any]:
+        built.append(1)
+        return {"type": "status", "status": "running", "n": len(built)}
+
+    feed = EventFeed(status)
+    for _ in range(100):
+        feed.status_changed()  # nobody listens: nothing is built
+    assert built == []
+    got: list[list[dict[str, Any]]] = []
+    subs = [feed.subscribe(got.append, max_rate=5) for _ in range(3)]
+    for i in range(100):
+        feed.publish(_trial(i, "complete"))
+        feed.status_changed()
+    assert feed.flush(5)
+    assert 1 <= len(built) <= 3  # once per batch, not per change nor per subscriber
+    assert got[-1][-1] == {"type": "status", "status": "running", "n": len(built)}
+    for sub in subs:
+        sub.close()
 
 
 def test_a_stalled_subscriber_does_not_stall_the_run() -> None:
-    stuck = threading.Event()
+    stuck, entered = threading.Event(), threading.Event()
     run = Run(lambda c: c["x"], ConfigurationSpace({"x": Float("x", (0.0, 1.0))}), seed=0)
-    run.feed.subscribe(lambda b: stuck.wait(30))
+
+    def stalled(batch: list[dict[str, Any]]) -> None:
+        entered.set()
+        stuck.wait(30)
+
     done: set[int] = set()
 
     def healthy(batch: list[dict[str, Any]]) -> None:
         done.update(e["record"]["number"] for e in batch
                     if e["type"] == "trial" and e["record"]["state"] == "complete")
 
-    run.feed.subscribe(healthy)
+    run.feed.subscribe(stalled)
+    sub = run.feed.subscribe(healthy)
     run.start(n_trials=150)
-    assert run.wait(timeout=60)
-    assert run.counts["complete"] == 150
-    run.feed._subs[1].flush(5)
-    assert done == set(range(150))  # the healthy subscriber saw every trial complete
+    assert run.wait(timeout=60)  # the optimiser never waits on a subscriber
+    assert entered.wait(5) and run.counts["complete"] == 150
     stuck.set()
+    assert sub.flush(10)
+    assert done == set(range(150))  # once unstuck, every trial reached the others
+    assert run.feed.flush(5)
 
 
 def test_a_failing_subscriber_keeps_receiving() -> None:
@@ -85,7 +138,26 @@ def test_a_failing_subscriber_keeps_receiving() -> None:
 
     feed.subscribe(broken, max_rate=1000)
     feed.publish(_trial(0, "running"))
-    feed.flush(5)
+    assert feed.flush(5)
     feed.publish(_trial(1, "running"))
-    feed.flush(5)
+    assert feed.flush(5)
     assert calls == [1, 1]
+
+
+def test_a_slower_subscriber_gets_fewer_batches_and_every_event() -> None:
+    feed = EventFeed()
+    fast: list[int] = []
+    slow: list[int] = []
+    subs = [feed.subscribe(lambda b: fast.extend(e["record"]["number"] for e in b), 50),
+            feed.subscribe(lambda b: slow.extend(e["record"]["number"] for e in b), 4)]
+    end = time.monotonic() + 1.0
+    i = 0
+    while time.monotonic() < end:
+        feed.publish(_trial(i, "complete"))
+        i += 1
+        time.sleep(0.002)
+    assert feed.flush(5)
+    assert sorted(fast) == sorted(slow) == list(range(i))
+    assert subs[1].batches <= 4 * 1.0 + 2 < subs[0].batches
+    for sub in subs:
+        sub.close()

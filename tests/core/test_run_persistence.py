@@ -162,3 +162,13 @@ def test_attaching_to_a_live_study_leaves_its_running_trials_alone(tmp_path: Pat
     release.set()
     assert live.wait(timeout=30)
     assert live.status == "finished" and live.counts["complete"] == 1
+
+
+def test_the_metric_name_is_stored_with_the_space(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'metric.db'}"
+    run = Run(objective, space(), storage=url, study_name="m", metric="CV error")
+    assert run.metric == "CV error" and run.status_event()["metric"] == "CV error"
+    assert Run.load(url, "m").metric == "CV error"
+    assert Run.load(url, "m", metric="error rate").metric == "error rate"
+    assert Run.load(url, "m").metric == "error rate"
+    assert Run(objective, space()).metric == "value"

@@ -78,24 +78,66 @@ def test_samples_are_sent_once_per_trial(recorder: Recorder) -> None:
     editor.close()
 
 
+def _bar_state(recorder: Recorder, bar: Any) -> dict[str, Any]:
+    """What the browser holds: the snapshot with every delta merged in."""
+    last: dict[str, Any] = {}
+    for m in recorder.custom(bar.comm.comm_id):
+        if m["type"] in ("snapshot", "delta"):
+            last.update(m)
+    return last
+
+
 def test_control_bar_buttons_drive_the_run(recorder: Recorder) -> None:
     run = make_run()
-    bar = hcw.ControlBar(run, n_trials=5)
+    bar = hcw.ControlBar(run)
     snap = ask(recorder, bar, {"type": "snapshot"})[0]
-    assert snap["status"] == "idle" and snap["done"] == 0
-    [*_, ack] = ask(recorder, bar, {"type": "control", "op": "start", "id": 1, "args": {}})
+    assert snap["status"] == "idle" and snap["done"] == 0 and snap["n_trials"] is None
+    [*_, ack] = ask(recorder, bar, {"type": "control", "op": "start", "id": 0, "args": {}})
+    assert ack["ok"] is False and "how many trials" in ack["error"]  # no silent 100
+    [*_, ack] = ask(recorder, bar, {"type": "control", "op": "start", "id": 1,
+                                    "args": {"n_trials": 5}})
     assert ack["ok"], ack
-    run.wait()
+    assert run.wait(timeout=30)
     assert bar.flush()
     assert run.counts["complete"] == 5
     [*_, ack] = ask(recorder, bar, {"type": "control", "op": "pause", "id": 2, "args": {}})
-    assert ack["ok"] is False and "pause" in ack["error"]  # finished: refused, inline
-    msgs = recorder.custom(bar.comm.comm_id)
-    last = {}
-    for m in msgs:
-        if m["type"] in ("snapshot", "delta"):
-            last.update(m)
+    assert ack["ok"] is False and "pause() does nothing" in ack["error"]  # finished: inline
+    last = _bar_state(recorder, bar)
     assert last["status"] == "finished" and last["done"] == 5 and last["budget"] == 5
+    assert last["reason"] == "budget used up" and bar.n_trials == 5
+    # A second start from a cell: the bar shows the run's totals, not trials since the start.
+    run.start(n_trials=3)
+    assert run.wait(timeout=30) and bar.flush()
+    last = _bar_state(recorder, bar)
+    assert (last["done"], last["budget"], last["done_at_start"]) == (8, 8, 5)
+    assert bar.n_trials == 3  # the field follows the run's own request
+    [*_, ack] = ask(recorder, bar, {"type": "control", "op": "step", "id": 3, "args": {"n": 2}})
+    assert ack["ok"] and run.wait(timeout=30) and bar.flush()
+    last = _bar_state(recorder, bar)
+    assert (last["status"], last["done"], last["budget"]) == ("paused", 10, 10)
+    [*_, ack] = ask(recorder, bar, {"type": "control", "op": "stop", "id": 4, "args": {}})
+    assert ack["ok"] and run.wait(timeout=30) and bar.flush()
+    assert _bar_state(recorder, bar)["status"] == "stopped"
+    bar.close()
+
+
+def test_control_bar_reads_status_events_instead_of_the_run(recorder: Recorder) -> None:
+    run = make_run()
+    bar = hcw.ControlBar(run)
+    ask(recorder, bar, {"type": "snapshot"})
+    calls = []
+    real = run.status_event
+
+    def counted() -> dict[str, Any]:
+        calls.append(1)
+        return real()
+
+    run.feed.set_status_source(counted)
+    finish(run, 200, bar)
+    # The feed builds a status event once per batch (about 20 a second), not once per trial,
+    # and the bar asks the run for nothing else.
+    assert 1 <= len(calls) < 100
+    assert _bar_state(recorder, bar)["done"] == 200
     bar.close()
 
 
@@ -157,11 +199,17 @@ def test_reload_gets_the_full_state_again(recorder: Recorder, reload: bool) -> N
     run = make_run()
     table = hcw.TrialTable(run)
     ask(recorder, table, {"type": "snapshot"})
+    mark = recorder.mark()
     finish(run, 6, table)
     if reload:  # a reloaded page renders a new view, which asks again
         snap = ask(recorder, table, {"type": "snapshot"})[0]
         assert sorted(r[0] for r in snap["rows"]) == list(range(6))
         assert all(r[7] is not None for r in snap["rows"])  # params in full, not "unchanged"
+    else:  # the open page got the six trials as deltas, and nothing asked for the history
+        msgs = recorder.custom(table.comm.comm_id, mark)
+        assert msgs and all(m["type"] == "delta" for m in msgs)
+        finished = {r[0] for m in msgs for r in m["rows"] if r[1] == "c"}
+        assert finished == set(range(6))
     table.close()
 
 
