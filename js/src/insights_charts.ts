@@ -78,6 +78,23 @@ function svg(parent: HTMLElement, cls: string, width: number, height: number): S
   return el;
 }
 
+/** Numeric ticks labelled the way the rest of the widgets print numbers (30, 0.25, 1e-4), on a
+ * log scale only at the decades and their halves, as d3's log tick format selects them. */
+export function numericTicks<A extends { ticks(n: number): A; tickFormat(f: any): A }>(
+  ax: A, scale: any, count: number, log: boolean,
+): A {
+  const label = (v: any) => fmt(Number(v), 3);
+  if (log) return ax.ticks(count).tickFormat(scale.tickFormat(count, label));
+  return ax.ticks(count).tickFormat(label);
+}
+
+/** Objective colours: dark is better, whichever the direction (the palest tenth of viridis is
+ * left out: it vanishes on white). */
+export function objectiveColor(lo: number, hi: number, direction: string): (v: number) => string {
+  return scaleSequential((t: number) => interpolateViridis(0.9 * t))
+    .domain(direction === "minimize" ? [lo, hi] : [hi, lo]);
+}
+
 export function paramColor(names: string[], name: string): string {
   const i = names.indexOf(name);
   return schemeTableau10[(i < 0 ? 0 : i) % schemeTableau10.length];
@@ -93,7 +110,8 @@ export function drawImportance(
   head.textContent = title;
   box.append(head);
   const rowH = 20;
-  const left = 90;
+  // Room for the longest name (about 6.5 px a character at 11 px).
+  const left = Math.min(160, 12 + 6.5 * Math.max(4, ...shares.map((r) => r.name.length)));
   const right = 46;
   const height = shares.length * rowH + 26;
   const el = svg(box, "hcw-importance-svg", width, height);
@@ -136,7 +154,8 @@ export function drawHistory(box: HTMLElement, history: HistoryPoint[], names: st
   const x = scaleLinear().domain([Math.min(...ns), Math.max(Math.max(...ns), Math.min(...ns) + 1)])
     .range([m.l, width - m.r]);
   const y = scaleLinear().domain([0, 1]).range([height - m.b, m.t]);
-  g.append("g").attr("transform", `translate(0,${height - m.b})`).call(axisBottom(x).ticks(4, "~d"));
+  g.append("g").attr("transform", `translate(0,${height - m.b})`).call(axisBottom(x)
+    .tickValues(x.ticks(4).filter((v) => Number.isInteger(v))).tickFormat((v) => String(v)));
   g.append("g").attr("transform", `translate(${m.l},0)`).call(axisLeft(y).ticks(4, "~%"));
   // The five parameters that matter most now get a colour; the others stay grey.
   const last = history[history.length - 1].shares;
@@ -241,9 +260,9 @@ export function drawDependence(
         .attr("y1", m.t).attr("y2", height - m.b);
     }
   }
-  const xAxis = cat ? axisBottom(x as any) : axisBottom(x as any).ticks(axis.log ? 3 : 4, axis.log ? "~e" : "~g");
+  const xAxis = cat ? axisBottom(x as any) : numericTicks(axisBottom(x as any), x, axis.log ? 3 : 4, axis.log);
   g.append("g").attr("transform", `translate(0,${height - m.b})`).call(xAxis as any);
-  g.append("g").attr("transform", `translate(${m.l},0)`).call(axisLeft(y).ticks(3, "~g"));
+  g.append("g").attr("transform", `translate(${m.l},0)`).call(numericTicks(axisLeft(y), y, 3, false));
   g.append("text").attr("class", "hcw-pd-name").attr("x", m.l).attr("y", 11).text(
     axis.name + (axis.log ? " (log)" : ""));
 }
@@ -283,8 +302,7 @@ export function drawPair(box: HTMLElement, pair: Pair, direction: string, width 
   const flat = pair.mean.flat();
   const lo = Math.min(...flat);
   const hi = Math.max(...flat);
-  // Good is bright whichever the direction.
-  const color = scaleSequential(interpolateViridis).domain(direction === "minimize" ? [hi, lo] : [lo, hi]);
+  const color = objectiveColor(lo, hi, direction);
   pair.mean.forEach((row, i) => row.forEach((v, j) => {
     g.append("rect").attr("class", "hcw-pair-cell").attr("x", xs(i)!).attr("y", ys(j)!)
       .attr("width", xs.bandwidth() + 0.5).attr("height", ys.bandwidth() + 0.5).attr("fill", color(v))
@@ -310,5 +328,5 @@ export function drawPair(box: HTMLElement, pair: Pair, direction: string, width 
     g.append("rect").attr("x", kx).attr("y", k(v1)).attr("width", 10)
       .attr("height", Math.max(0.5, k(v0) - k(v1)) + 0.5).attr("fill", color((v0 + v1) / 2));
   }
-  g.append("g").attr("transform", `translate(${kx + 10},0)`).call(axisRight(k).ticks(4, "~g"));
+  g.append("g").attr("transform", `translate(${kx + 10},0)`).call(numericTicks(axisRight(k), k, 4, false));
 }

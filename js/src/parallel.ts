@@ -10,11 +10,10 @@
 //   button[data-action="narrow"|"prior"|"clear"], .hcw-pc-done, .hcw-pc-error (inline error)
 import { axisLeft } from "d3-axis";
 import { brushY, type BrushBehavior } from "d3-brush";
-import { interpolateViridis } from "d3-scale-chromatic";
-import { scaleLinear, scaleLog, scalePoint, scaleSequential } from "d3-scale";
+import { scaleLinear, scaleLog, scalePoint } from "d3-scale";
 import { select } from "d3-selection";
 import { fmt, h, type Ack, type Row, type Scalar } from "./base";
-import type { Axis, Steer } from "./insights_charts";
+import { numericTicks, objectiveColor, type Axis, type Steer } from "./insights_charts";
 
 export type Sel = [number, number] | Scalar[];
 export interface Edit {
@@ -81,7 +80,7 @@ export class ParallelCoords {
   private steer: Steer | null = null;
   private width = 900;
   private readonly height = 300;
-  private readonly top = 24;
+  private readonly top = 40;
   private readonly bottom = 276;
   private busy = false;
 
@@ -181,19 +180,22 @@ export class ParallelCoords {
     this.svgEl.setAttribute("viewBox", `0 0 ${this.width} ${this.height}`);
     this.svgEl.append(this.linesG);
     const names = [...this.axes.map((a) => a.name), VALUE];
-    const step = (this.width - 90) / Math.max(1, names.length - 1);
+    // The first axis's label is centred on it: leave it room on the left.
+    const first = this.axes[0] ? this.axes[0].name.length + (this.axes[0].log ? 6 : 0) : 0;
+    const left = Math.max(50, 10 + 3.4 * first);
+    const step = (this.width - left - 40) / Math.max(1, names.length - 1);
     this.brushes.clear();
     names.forEach((name, i) => {
-      const x = 50 + i * step;
+      const x = left + i * step;
       this.xs.set(name, x);
       const axis = this.axisOf(name);
       const scale = axis ? this.scaleFor(axis) : (scaleLinear().domain(this.valueDomain()).range([this.bottom, this.top]) as any);
       this.scales.set(name, scale);
       const g = svg.append("g").attr("class", "hcw-pc-axis").attr("data-param", name)
         .attr("transform", `translate(${x},0)`);
-      g.append("g").attr("class", "hcw-pc-steer");
       g.append("g").attr("class", "hcw-pc-ticks");
-      g.append("text").attr("class", "hcw-pc-label").attr("y", 12).attr("text-anchor", "middle")
+      g.append("g").attr("class", "hcw-pc-steer"); // over the axis line, under the brush
+      g.append("text").attr("class", "hcw-pc-label").attr("y", 11).attr("text-anchor", "middle")
         .text(name === VALUE ? "objective" : name + (axis?.log ? " (log)" : ""));
       const brush = brushY<unknown>().extent([[-12, this.top - 4], [12, this.bottom + 4]])
         .on("start brush end", (event: any) => this.onBrush(name, event.selection as [number, number] | null));
@@ -202,7 +204,7 @@ export class ParallelCoords {
     });
     // The failed trials' slot above the objective axis.
     svg.append("text").attr("class", "hcw-pc-failed-label").attr("x", this.xs.get(VALUE)! + 8)
-      .attr("y", this.top - 6).text("failed");
+      .attr("y", this.top - 18).text("failed");
     for (const name of names) this.drawTicks(name);
     this.paintSteer();
     this.drawLines();
@@ -213,7 +215,7 @@ export class ParallelCoords {
     const scale = this.scales.get(name)!;
     const g = select(this.svgEl).select<SVGGElement>(`g.hcw-pc-axis[data-param="${name}"] g.hcw-pc-ticks`);
     const ax = axisLeft(scale as any);
-    if (axis?.kind !== "categorical") ax.ticks(5, axis?.log ? "~e" : "~g");
+    if (axis?.kind !== "categorical") numericTicks(ax, scale, 5, !!axis?.log);
     g.call(ax as any);
   }
 
@@ -238,8 +240,9 @@ export class ParallelCoords {
       if (axis.kind !== "categorical" && range && (range[0] > Number(axis.low) || range[1] < Number(axis.high))) {
         const a = y(range[0])!;
         const b = y(range[1])!;
-        g.append("rect").attr("class", "hcw-pc-range").attr("x", -5).attr("width", 10)
-          .attr("y", Math.min(a, b)).attr("height", Math.max(2, Math.abs(a - b)));
+        g.append("rect").attr("class", "hcw-pc-range").attr("x", -4).attr("width", 8)
+          .attr("y", Math.min(a, b)).attr("height", Math.max(2, Math.abs(a - b)))
+          .append("title").text(`current range ${fmt(range[0])} – ${fmt(range[1])}`);
       }
       const allowed = steer?.allowed[axis.name];
       if (axis.kind === "categorical" && allowed && allowed.length < (axis.choices ?? []).length) {
@@ -273,7 +276,7 @@ export class ParallelCoords {
       pen = true;
     });
     if (pen && (r.state === "complete" || r.state === "failed")) {
-      const y = r.state === "failed" || r.value === null ? this.top - 10 : this.scales.get(VALUE)!(r.value)!;
+      const y = r.state === "failed" || r.value === null ? this.top - 22 : this.scales.get(VALUE)!(r.value)!;
       d += `L${this.xs.get(VALUE)!.toFixed(1)},${y.toFixed(1)}`;
     }
     return d;
@@ -281,9 +284,7 @@ export class ParallelCoords {
 
   private drawLines(): void {
     const [lo, hi] = this.valueDomain();
-    // Good trials are dark, bad ones pale (the palest tenth of viridis is left out: it vanishes on white).
-    const color = scaleSequential((t: number) => interpolateViridis(0.9 * t))
-      .domain(this.direction === "minimize" ? [lo, hi] : [hi, lo]);
+    const color = objectiveColor(lo, hi, this.direction);
     const sign = this.direction === "minimize" ? -1 : 1;
     // Drawn worst first, so the best trials are on top.
     const rows = [...this.rows.values()].sort((a, b) => {

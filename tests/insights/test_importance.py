@@ -74,3 +74,14 @@ def test_loaded_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert next(iter(insights.importance(loaded))) == "x1"
     pd_x1 = insights.partial_dependence(loaded, "x1")
     assert abs(pd_x1.loc[pd_x1["mean"].idxmin(), "value"] - 0.6) <= 0.1
+
+
+@pytest.mark.parametrize("evaluator", ["ped-anova", "fanova"])
+def test_the_light_study_view_gives_what_a_real_study_gives(run_x1, evaluator: str) -> None:  # type: ignore[no-untyped-def]
+    from hcautoml_widgets.insights._data import trials
+    from hcautoml_widgets.insights.importance import _evaluator, _shares, real_study_of, study_of
+
+    data = trials(run_x1)
+    light = _shares(study_of(data), data.names, _evaluator(evaluator, 3))
+    real = _shares(real_study_of(data), data.names, _evaluator(evaluator, 3))
+    assert light == pytest.approx(real)
