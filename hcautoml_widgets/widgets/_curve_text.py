@@ -90,8 +90,8 @@ def history_html(events: Sequence[dict[str, Any]]) -> str:
         f"{html.escape(event_text(ev))} "
         f'<span style="color:#888">({html.escape(str(ev.get("source")))})</span></li>'
         for ev in reversed(events))
-    return ('<ol class="hcw-history" reversed style="font-size:12px;margin:2px 0;'
-            'padding-left:22px;max-height:140px;overflow-y:auto">' + rows + "</ol>")
+    return ('<ul class="hcw-history" style="font-size:12px;margin:2px 0;padding-left:4px;'
+            'list-style:none;max-height:140px;overflow-y:auto;line-height:1.5">' + rows + "</ul>")
 
 
 def legend_html() -> str:

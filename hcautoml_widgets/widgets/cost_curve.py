@@ -44,8 +44,8 @@ __all__ = ["FAILED_Y", "ORIGINS", "PALETTE", "REJECTED", "CostCurve", "event_lab
 
 REJECTED = len(ORIGINS)  # colour index of a rejected trial
 FAILED_Y = 0.97  # on the unit scale: failed trials have no value, they sit at the top edge
-FLAG_Y = 0.93  # flags sit a little below the top edge, clear of the failed crosses
-Y_FORMAT = ".3g"  # one tick format for the value axis, linear or log
+FLAG_Y = 0.93  # flags sit a little below the top edge, clear of the failed crosses and points
+Y_FORMAT = ".3~g"  # one tick format for the value axis, linear or log
 
 
 def _finite(x: Any) -> TypeGuard[float]:
@@ -367,12 +367,13 @@ class CostCurve(w.VBox):
         if cur is not None:
             lo, hi = min(lo, cur[0]), max(hi, cur[1])
         self._ylim = (lo, hi)
+        # More room above than below: the top of the plot is the flags' lane.
         if self.log_toggle.value:
             pad = (hi / lo) ** 0.05 if hi > lo else 2.0
-            y_min, y_max = lo / pad, hi * pad
+            y_min, y_max = lo / pad, hi * pad**3
         else:
             pad = (hi - lo) * 0.05 or abs(hi) * 0.05 or 1.0
-            y_min, y_max = lo - pad, hi + pad
+            y_min, y_max = lo - pad, hi + 3 * pad
         with self._sy.hold_sync():
             self._sy.min, self._sy.max = float(y_min), float(y_max)
 

@@ -42,7 +42,7 @@ const CSS = `
 .hcw-num-input { font:inherit; width:7em; padding:0 2px; }
 .hcw-controls { display:flex; gap:6px; align-items:center; margin-left:auto; flex-wrap:wrap; }
 .hcw-controls button, .hcw-controls select { font-size:11px; }
-.hcw-track { width:100%; height:60px; display:block; touch-action:none; user-select:none; overflow:visible; }
+.hcw-track { width:100%; height:62px; display:block; touch-action:none; user-select:none; overflow:visible; }
 .hcw-track .hcw-base { stroke:#ccc; stroke-width:4; stroke-linecap:round; }
 .hcw-track .hcw-current { fill:#1f77b4; opacity:.55; }
 .hcw-track circle { fill:#fff; stroke:#1f77b4; stroke-width:2; cursor:ew-resize; }

@@ -27,10 +27,12 @@ export type Edit = (op: SteeringOp, args: Record<string, unknown>) => Promise<vo
 
 export const BINS = 30;
 export const PAD = 10; // px between the track's ends and the box
-export const HEIGHT = 60;
+export const HEIGHT = 62;
+// Top to bottom: histogram, the pin handle's lane, the track with its handles, the prior's lane.
+const HIST_TOP = 2;
+const HIST_H = 20;
+const PIN_Y = 29;
 const TRACK_Y = 44;
-const HIST_TOP = 4;
-const HIST_H = 24;
 const CONFIDENCES = ["low", "medium", "high"];
 const COMMIT_MS = 600; // keyboard nudges are sent once the keys rest this long
 type Handle = "low" | "high" | "prior" | "pin";
@@ -163,7 +165,7 @@ export class ParamRow {
     for (let i = 0; i < BINS; i++) bars.append(s("rect", { class: "hcw-hist-bar", y: HIST_TOP + HIST_H, height: 0, "data-count": 0 }));
     const base = s("line", { class: "hcw-base", y1: TRACK_Y, y2: TRACK_Y });
     const current = s("rect", { class: "hcw-current", y: TRACK_Y - 3, height: 6 });
-    const pinMarker = s("line", { class: "hcw-pin-marker", y1: TRACK_Y - 12, y2: TRACK_Y + 12, visibility: "hidden" });
+    const pinMarker = s("line", { class: "hcw-pin-marker", y1: PIN_Y, y2: TRACK_Y + 10, visibility: "hidden" });
     const pinHandle = s("path", { class: "hcw-pin-handle hcw-pin-unset", d: "M0,-6 l5,6 l-5,6 l-5,-6 z" });
     const prior = s("path", { class: "hcw-prior-marker hcw-prior-unset", d: "M0,0 l-6,10 l12,0 z" });
     const low = s("circle", { class: "hcw-handle-low", "data-handle": "low", cy: TRACK_Y, r: 7 });
@@ -389,7 +391,7 @@ export class ParamRow {
     this.parts.low.setAttribute("cx", String(x0));
     this.parts.high.setAttribute("cx", String(x1));
     this.parts.prior.setAttribute("transform", `translate(${this.xOf(v.prior)},${TRACK_Y + 7})`);
-    this.parts.pinHandle.setAttribute("transform", `translate(${this.xOf(v.pin)},${TRACK_Y - 16})`);
+    this.parts.pinHandle.setAttribute("transform", `translate(${this.xOf(v.pin)},${PIN_Y})`);
     const now: Record<Handle, number> = { low: v.lo, high: v.hi, prior: v.prior, pin: v.pin };
     for (const which of ["low", "high", "prior", "pin"] as Handle[]) {
       const el = this.parts[which === "pin" ? "pinHandle" : which] as Element;

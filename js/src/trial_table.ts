@@ -58,7 +58,7 @@ const CSS = `
 .hcw-row[data-review=accepted] { background:#eefbea; }
 .hcw-row.hcw-selected { background:#fff4c2; box-shadow:inset 3px 0 0 #e6a700; }
 .hcw-row[data-state=failed] .hcw-c-state { color:#d62728; }
-.hcw-row .hcw-num-cell { text-align:right; font-variant-numeric:tabular-nums; }
+.hcw-grid-row .hcw-num-cell { text-align:right; font-variant-numeric:tabular-nums; }
 .hcw-row button { padding:0 4px; font-size:11px; }
 .hcw-details { border:1px solid #ddd; padding:6px; background:#fcfcfc; }
 .hcw-details[hidden], .hcw-queue[hidden] { display:none; }
@@ -168,7 +168,8 @@ function render({ model, el }: RenderProps<Model>): () => void {
     header.replaceChildren(
       ...columns().map((c) => {
         const [label, title] = c.startsWith("p:") ? [c.slice(2), `hyperparameter ${c.slice(2)}`] : c === "value" ? [metric, `the objective's value (${metric})`] : HEAD[c as (typeof FIXED)[number]];
-        const th = h("div", { class: "hcw-th", "data-col": c, role: "columnheader", title: `${title}; click to sort` }, label);
+        const numeric = c === "number" || c === "value" || c === "version" || c === "duration";
+        const th = h("div", { class: `hcw-th${numeric ? " hcw-num-cell" : ""}`, "data-col": c, role: "columnheader", title: `${title}; click to sort` }, label);
         if (c === sortCol) th.dataset.sort = sortDir === 1 ? "asc" : "desc";
         th.addEventListener("click", () => {
           sortDir = sortCol === c ? ((-sortDir) as 1 | -1) : c === "number" ? -1 : 1;
@@ -212,7 +213,7 @@ function render({ model, el }: RenderProps<Model>): () => void {
       const numeric = i === 0 || i === 2 || i >= 5;
       div.append(h("span", { class: `hcw-c-${FIXED[i]}${numeric ? " hcw-num-cell" : ""}`, title: i === 2 ? String(r.value ?? "") : v }, v || "–"));
     });
-    for (const v of r.params) div.append(h("span", { class: typeof v === "number" ? "hcw-num-cell" : "", title: String(v ?? "") }, fmt(v) || "–"));
+    for (const v of r.params) div.append(h("span", { title: String(v ?? "") }, fmt(v) || "–"));
     const act = h("span", { class: "hcw-actions" });
     for (const [a, label, title] of [["accept", "✓", "accept"], ["reject", "✗", "reject"], ["undo", "↺", "remove review"]]) {
       const b = h("button", { type: "button", "data-action": a, title: `${title} trial ${r.n}`, "aria-label": `${title} trial ${r.n}` }, label);
@@ -250,6 +251,8 @@ function render({ model, el }: RenderProps<Model>): () => void {
       }
     }
     spacer.style.height = `${virt.getTotalSize()}px`;
+    // A short table takes the room of its rows, not the whole window's.
+    viewport.style.height = `${Math.max(3, Math.min(list.length, VIEWPORT_H / ROW_HEIGHT)) * ROW_HEIGHT}px`;
     count.textContent = `${list.length} of ${rows.size} trials`;
     const keep = new Set<number>();
     const selected = model.get("selected");

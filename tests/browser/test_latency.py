@@ -69,8 +69,7 @@ def test_latency_trial_to_page_and_edit_to_ack(
     lab_server: LabServer, open_notebook: Callable[[str], Notebook]
 ) -> None:
     nb = open_scenario(open_notebook, lab_server, "latency", pace=0.05, n_trials=1000, start=False)
-    # Newest first, so each new trial lands in the rendered window at the top of the table.
-    nb.panel.locator('.hcw-trial-table .hcw-th[data-col="number"]').click()
+    # Newest first (the table's default), so each new trial lands in the rendered window.
     nb.panel.locator('.hcw-trial-table .hcw-th[data-col="number"][data-sort="desc"]').wait_for()
     nb.page.evaluate(OBSERVE_TABLE)
     nb.run_cell(CELL_START)

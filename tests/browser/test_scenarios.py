@@ -244,14 +244,17 @@ def test_invalid_edit_shows_inline_error_and_changes_nothing(
     assert nb.kernel.eval("len(run.steering.log)") == n_events
     nb.screenshot("invalid_allow")
 
-    # A prior outside the current range: narrow x from code, drop the marker outside it.
+    # A pin outside the base range [0, 10], typed into the row.
     nb.kernel.exec("run.steering.narrow('x', 4.0, 6.0)")
     x = param_row(nb, "x")
     x.locator(".hcw-range-text").filter(has_text="4 – 6").wait_for()
     before = nb.kernel.eval(STATE)
-    drag(nb, x.locator("path.hcw-prior-marker"), x.locator("svg.hcw-track"), 0.1)
-    x.locator(".hcw-error").filter(has_text="outside the current range").wait_for()
-    x.locator("path.hcw-prior-marker.hcw-prior-unset").wait_for(state="attached")
+    x.locator('button.hcw-num[data-field="pin"]').click()
+    box = x.locator('input.hcw-num-input[data-field="pin"]')
+    box.fill("12")
+    box.press("Enter")
+    x.locator(".hcw-error").filter(has_text="outside").wait_for()
+    assert x.get_attribute("data-pinned") == "false"
     assert nb.kernel.eval(STATE) == before
     # The next valid edit clears the message.
     drag(nb, x.locator("path.hcw-prior-marker"), x.locator("svg.hcw-track"), 0.5)

@@ -142,7 +142,7 @@ def test_log_toggle_gives_the_axis_the_new_scale_and_back(recorder: Recorder) ->
     ax = curve.figure.axes[1]
     assert isinstance(ax.scale, bq.LinearScale) and curve.tick_scale() == "linear"
     assert all(m.scales["y"] is ax.scale for m in curve.points.marks)
-    assert {a.tick_format for a in curve.figure.axes} == {"d", ".3g"}
+    assert {a.tick_format for a in curve.figure.axes} == {"d", ".3~g"}
     curve.close()
 
 
