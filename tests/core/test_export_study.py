@@ -33,7 +33,7 @@ def steered_run() -> hcw.Run:
 def test_optuna_load_study_gives_the_same_trials_and_values(tmp_path: Path) -> None:
     run = steered_run()
     url = f"sqlite:///{tmp_path / 'run.db'}"
-    export_study(run, url)
+    run.export_study(url)  # the public method
     loaded = optuna.load_study(study_name="demo", storage=url)  # plain Optuna, no sampler of ours
     mine = run.study.get_trials()
     theirs = loaded.get_trials()

@@ -62,7 +62,7 @@ def fingerprint(run: hcw.Run) -> dict[str, Any]:
 
 def test_the_first_suggestion_is_what_the_run_does_next() -> None:
     run = ran(15)
-    got = preview(run, "narrow", n=3, name="C", low=1.0, high=10.0)
+    got = run.preview("narrow", n=3, name="C", low=1.0, high=10.0)  # the public method
     assert len(got) == 3 and all(1.0 <= cfg["C"] <= 10.0 for cfg in got)
     run.steering.narrow("C", 1.0, 10.0)
     run.step(1)
