@@ -33,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smac-seeds", type=int, default=None,
                         help="prior study: run SMAC3 on the first N seeds only (its trials cost "
                              "~100x the others'); default: all seeds")
+    parser.add_argument("--reuse-published", action="store_true",
+                        help="prior study: take the published figures of the arms that are not "
+                             "ours (Optuna, SMAC3, reference) instead of rerunning them; only "
+                             "when their code and problems are unchanged")
     args = parser.parse_args(argv)
     names = args.names or list(BENCHMARKS)
 
@@ -63,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             problems = args.problems.split(",") if args.problems else None
             priors.main(quick=args.quick, workers=args.workers, fresh=args.fresh,
                         problems=problems, max_minutes=args.max_minutes,
-                        smac_seeds=args.smac_seeds, log=log)
+                        smac_seeds=args.smac_seeds, reuse_published=args.reuse_published,
+                        log=log)
     log(f"done in {time.time() - t0:.0f} s")
     return 0
 

@@ -48,6 +48,33 @@ def run_steered_misleading(problem: Problem, seed: int, budget: int) -> RunResul
                        at_trial=0)
 
 
+def run_steered_rough(problem: Problem, seed: int, budget: int) -> RunResult:
+    from benchmarks.steered import run_steered
+
+    return run_steered(problem, "steered_rough", seed, budget, problem.rough, at_trial=0)
+
+
+def run_steered_good_high(problem: Problem, seed: int, budget: int) -> RunResult:
+    from benchmarks.steered import run_steered
+
+    return run_steered(problem, "steered_good_high", seed, budget, problem.good, at_trial=0,
+                       confidence="high")
+
+
+def run_steered_good_low(problem: Problem, seed: int, budget: int) -> RunResult:
+    from benchmarks.steered import run_steered
+
+    return run_steered(problem, "steered_good_low", seed, budget, problem.good, at_trial=0,
+                       confidence="low")
+
+
+def run_steered_misleading_high(problem: Problem, seed: int, budget: int) -> RunResult:
+    from benchmarks.steered import run_steered
+
+    return run_steered(problem, "steered_misleading_high", seed, budget, problem.misleading,
+                       at_trial=0, confidence="high")
+
+
 def run_steered_good_late(problem: Problem, seed: int, budget: int) -> RunResult:
     from benchmarks.steered import run_steered
 
@@ -64,8 +91,12 @@ ARMS: dict[str, Arm] = {
     "tpe_enqueue_good": run_tpe_enqueue_good,
     "tpe_enqueue_misleading": run_tpe_enqueue_misleading,
     "steered_good": run_steered_good,
+    "steered_rough": run_steered_rough,
     "steered_misleading": run_steered_misleading,
     "steered_good_at_30pct": run_steered_good_late,
+    "steered_good_high": run_steered_good_high,
+    "steered_good_low": run_steered_good_low,
+    "steered_misleading_high": run_steered_misleading_high,
     "smac_pibo_good": run_smac_good,
     "smac_pibo_misleading": run_smac_misleading,
     "prior_sampling_good": run_prior_sampling,
@@ -77,8 +108,12 @@ ARM_LABELS = {
     "tpe_enqueue_good": "TPE + good guess enqueued",
     "tpe_enqueue_misleading": "TPE + misleading guess enqueued",
     "steered_good": "steered TPE, good prior",
+    "steered_rough": "steered TPE, roughly right prior",
     "steered_misleading": "steered TPE, misleading prior",
     "steered_good_at_30pct": "steered TPE, good prior at 30%",
+    "steered_good_high": "steered TPE, good prior, high confidence",
+    "steered_good_low": "steered TPE, good prior, low confidence",
+    "steered_misleading_high": "steered TPE, misleading prior, high confidence",
     "smac_pibo_good": "SMAC3 piBO, good prior",
     "smac_pibo_misleading": "SMAC3 piBO, misleading prior",
     "prior_sampling_good": "(reference) sampling the good prior only",
@@ -120,7 +155,7 @@ def fingerprint(problem: Problem, arm: str) -> str:
     fam = family(arm)
     h.update(version("smac" if fam == "smac" else "ConfigSpace" if fam == "reference"
                      else "optuna").encode())
-    h.update(repr((problem.params, problem.good, problem.misleading)).encode())
+    h.update(repr((problem.params, problem.good, problem.misleading, problem.rough)).encode())
     h.update(inspect.getsource(_FUNCTIONS[problem.name]).encode())
     for pattern in FAMILY_SOURCES[fam]:
         for path in sorted(glob.glob(str(root / pattern))):

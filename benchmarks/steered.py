@@ -1,8 +1,9 @@
 """The steered arms: hcautoml-widgets' ``hcw.Run`` with a prior stated through its steering API.
 
 A prior is stated exactly as a person would in a notebook, ``run.steering.prior(name, value,
-"medium")`` for every parameter; for the "late" arm the run is started for the first part of the
-budget, and the prior is stated before the run is resumed for the rest.
+confidence)`` for every parameter (medium unless the arm says otherwise); for the "late" arm the
+run is started for the first part of the budget, and the prior is stated before the run is
+resumed for the rest.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ def make_run(problem: Problem, objective: Any, seed: int) -> Any:
                    sampler=base_tpe(seed), seed=seed)
 
 
-def _state_prior(run: Any, prior: dict[str, Any]) -> None:
+def _state_prior(run: Any, prior: dict[str, Any], confidence: str) -> None:
     for name, value in prior.items():
-        run.steering.prior(name, value, confidence="medium")
+        run.steering.prior(name, value, confidence=confidence)
 
 
 def _wait(run: Any) -> None:
@@ -38,8 +39,9 @@ def _wait(run: Any) -> None:
 
 
 def run_steered(problem: Problem, arm: str, seed: int, budget: int, prior: dict[str, Any],
-                at_trial: int) -> RunResult:
-    """Steered TPE with ``prior`` stated before trial ``at_trial`` (0: before the run starts)."""
+                at_trial: int, confidence: str = "medium") -> RunResult:
+    """Steered TPE with ``prior`` stated at ``confidence`` before trial ``at_trial`` (0: before
+    the run starts)."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     objective = TimedObjective(problem)
     run = make_run(problem, objective, seed)
@@ -47,7 +49,7 @@ def run_steered(problem: Problem, arm: str, seed: int, budget: int, prior: dict[
     if at_trial > 0:
         run.start(n_trials=at_trial)
         _wait(run)
-    _state_prior(run, prior)
+    _state_prior(run, prior, confidence)
     run.start(n_trials=budget - at_trial)
     _wait(run)
     wall = time.perf_counter() - t0

@@ -29,7 +29,7 @@ import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution
 from optuna.samplers import BaseSampler, QMCSampler, RandomSampler, TPESampler
-from optuna.study import Study
+from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from hcautoml_widgets.core import tpe_hooks
@@ -40,10 +40,13 @@ from hcautoml_widgets.core.attrs import (  # re-exported: hcw:* names live in at
     ATTR_SCORE,
     ATTR_VERSION,
 )
+from hcautoml_widgets.core.prior_health import Evidence, evidence_for
 from hcautoml_widgets.core.space import ParamSpec, SearchSpace
 from hcautoml_widgets.core.steering import Steering
 from hcautoml_widgets.core.trial_context import (
+    DEFAULT_INCUMBENT_BETA,
     DEFAULT_PRIOR_BETA,
+    DEFAULT_STARTUP_PRIOR_SHARE,
     TrialContext,
     accepted_evidence,
     prior_weights,
@@ -83,10 +86,19 @@ class SteeredSampler(BaseSampler):
         base_sampler: the sampler that proposes values; ``TPESampler(multivariate=True)`` if None.
         seed: seeds the default base sampler and the sampler's own draws.
         prior_beta: piBO's beta; a prior's exponent is ``prior_beta / t``.
+        incumbent_beta: while a prior is active, the best trial so far acts as an accepted trial
+            of weight ``incumbent_beta / t`` (t counted from when it became best), so that once a
+            prior has found a good region the search refines around it; 0 turns this off.
+        evidence_fading: scale each prior's weight by the evidence for it (trials near it against
+            the rest, see :mod:`prior_health`), so a belief the trials contradict fades fast.
+        startup_prior_share: the largest share of TPE's start-up trials drawn from the priors;
+            the rest are drawn uniformly, so a wrong belief is seen to be wrong early.
     """
 
     def __init__(self, steering: Steering | Any = None, base_sampler: BaseSampler | None = None,
-                 *, seed: int | None = None, prior_beta: float = DEFAULT_PRIOR_BETA) -> None:
+                 *, seed: int | None = None, prior_beta: float = DEFAULT_PRIOR_BETA,
+                 incumbent_beta: float = DEFAULT_INCUMBENT_BETA, evidence_fading: bool = True,
+                 startup_prior_share: float = DEFAULT_STARTUP_PRIOR_SHARE) -> None:
         if steering is None:
             steering = Steering(SearchSpace([]))
         elif not isinstance(steering, Steering):
@@ -94,6 +106,12 @@ class SteeredSampler(BaseSampler):
         self.steering: Steering = steering
         self.base_sampler = base_sampler or TPESampler(seed=seed, multivariate=True)
         self.prior_beta = float(prior_beta)
+        self.incumbent_beta = float(incumbent_beta)
+        self.evidence_fading = bool(evidence_fading)
+        self.startup_prior_share = float(startup_prior_share)
+        # Ablation knob (None: off): bound the prior term's spread over the candidates by this
+        # multiple of the spread of TPE's own score.
+        self.prior_bound: float | None = None
         self._rng = np.random.RandomState(seed)
         self._contexts: dict[int, TrialContext] = {}
         self._provenance: dict[int, dict[str, Any]] = {}  # trial id -> provenance, once known
@@ -126,24 +144,44 @@ class SteeredSampler(BaseSampler):
         state = self.steering.state
         versions: list[int] = []
         accepted: list[tuple[Mapping[str, Any], float]] = []
+        evidence: dict[str, Evidence] | None = None
+        finished: list[FrozenTrial] = []
         if state.priors or state.accepted_since:
             # Only beliefs need the history (to count t since each was stated): skip the scan
             # otherwise, it is the one per-trial cost that grows with the run.
-            finished = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,),
-                                         use_cache=True)
-            versions = [int(t.system_attrs.get(ATTR_VERSION, 0)) for t in finished
+            finished = [t for t in study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,),
+                                                     use_cache=True)
                         if not state.is_rejected(t.number)]
+            versions = [int(t.system_attrs.get(ATTR_VERSION, 0)) for t in finished]
         if state.accepted_since:
             configs = {t.number: t.params for t in finished if t.number in state.accepted_since}
             accepted = accepted_evidence(state, configs, versions, self.prior_beta)
+        if state.priors and finished and len(study.directions) == 1:
+            sign = 1.0 if study.direction == StudyDirection.MINIMIZE else -1.0
+            losses = [sign * float(t.values[0]) for t in finished]
+            if self.evidence_fading:
+                pairs = [(t.params, v) for t, v in zip(finished, losses, strict=True)]
+                evidence = evidence_for(state, self.space, pairs)
+            if self.incumbent_beta > 0:
+                best = int(np.argmin(losses))
+                # t counts the trials finished since the incumbent: refinement is strongest
+                # right after an improvement and fades while the incumbent stays unbeaten.
+                accepted.append((finished[best].params,
+                                 self.incumbent_beta / (len(finished) - best)))
         ctx = TrialContext(
             space=self.space,
             state=state,
-            weights=prior_weights(state, versions, self.prior_beta),
+            weights=prior_weights(state, versions, self.prior_beta, evidence=evidence),
             accepted=accepted,
             rng=self._rng,
             enqueued=self.steering.take_next(trial.number),
+            prior_bound=self.prior_bound,
         )
+        if state.priors and self.startup_prior_share < 1 and isinstance(self.base_sampler,
+                                                                          TPESampler):
+            # Decided per trial, so a start-up trial is either the prior's or a uniform one:
+            # the uniform ones are what a wrong prior's region is compared against.
+            ctx.prior_draws = bool(self._rng.uniform() < self.startup_prior_share)
         with self._lock:
             self._contexts[trial._trial_id] = ctx
         return ctx
@@ -295,6 +333,9 @@ class SteeredSampler(BaseSampler):
                                ATTR_ORIGINS: origins}
         if ctx.score is not None and origin in ("model", "prior"):
             out[ATTR_SCORE] = {**ctx.score, "prior_weight": max(ctx.weights.values(), default=0.0)}
+            if ctx.counterfactual is not None:
+                out[ATTR_SCORE]["counterfactual"] = dict(ctx.counterfactual)
+                out[ATTR_SCORE]["n_candidates"] = ctx.n_candidates
         if ctx.enqueued is not None:
             out[ATTR_ENQUEUED] = ctx.enqueued[0]
         return out

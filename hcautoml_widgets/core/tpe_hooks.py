@@ -129,10 +129,16 @@ def _acquisition(samples: dict[str, np.ndarray], mpe_below: _ParzenEstimator,
     if not names:
         return acq
     weighted, raw = ctx.prior_term(samples, names)
-    total = acq + weighted
-    feasible = np.ones(len(total), dtype=bool)
+    feasible = np.ones(len(acq), dtype=bool)
     for name in names:
         feasible &= ctx.feasible(name, samples[name])
+    if ctx.prior_bound is not None and feasible.any():
+        # The prior may reorder the candidates at most as much as TPE's own evidence does.
+        spread = float(np.ptp(acq[feasible]))
+        pull = float(np.ptp(weighted[feasible]))
+        if pull > ctx.prior_bound * spread and pull > 0:
+            weighted = weighted * (ctx.prior_bound * spread / pull)
+    total = acq + weighted
     if feasible.any():
         total = np.where(feasible, total, -np.inf)
     i = int(np.argmax(total))
@@ -147,9 +153,23 @@ def _acquisition(samples: dict[str, np.ndarray], mpe_below: _ParzenEstimator,
         ctx.score = part
     else:  # independent sampling scores one parameter at a time; the parts add up in log space
         ctx.score = {k: ctx.score.get(k, 0.0) + v for k, v in part.items()}
+    _record_counterfactual(ctx, samples, acq, mpe_below)
     sources = ctx.candidate_sources
     ctx.chosen_from = sources[i] if i < len(sources) else "model"
     return total
+
+
+def _record_counterfactual(ctx: TrialContext, samples: dict[str, np.ndarray], acq: np.ndarray,
+                           mpe_below: _ParzenEstimator) -> None:
+    """What TPE alone would have picked among the same candidates: no prior term, no masks."""
+    j = int(np.argmax(acq))
+    chosen = ctx.counterfactual if ctx.counterfactual is not None else {}
+    dists = mpe_below._search_space
+    for name, column in samples.items():
+        value = dists[name].to_external_repr(column[j]) if name in dists else column[j]
+        chosen[name] = value.item() if isinstance(value, np.generic) else value
+    ctx.counterfactual = chosen
+    ctx.n_candidates = max(ctx.n_candidates, len(acq))
 
 
 def install(sampler: TPESampler) -> None:

@@ -6,6 +6,7 @@ parameters), because that is what TPE's candidates are made of.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,11 +15,16 @@ import numpy as np
 from optuna.distributions import BaseDistribution
 
 from hcautoml_widgets.core.events import SteeringState
+from hcautoml_widgets.core.prior_health import Evidence
 from hcautoml_widgets.core.priors import Prior
 from hcautoml_widgets.core.space import ParamSpec, SearchSpace
 
 # piBO's beta: the prior's exponent is beta / t, t counting finished trials since it was set.
 DEFAULT_PRIOR_BETA = 10.0
+# While a prior is active, the incumbent acts as an accepted trial of weight this / t.
+DEFAULT_INCUMBENT_BETA = 10.0
+# The largest share of TPE's start-up trials drawn from the priors.
+DEFAULT_STARTUP_PRIOR_SHARE = 1.0
 _TOL = 1e-9
 
 
@@ -37,6 +43,10 @@ class TrialContext:
     chosen_from: str | None = None
     candidate_sources: list[str] = field(default_factory=list)
     model_origin: str | None = None  # "startup" or "model", once the base sampler is asked
+    prior_draws: bool = True  # whether the fallback may draw this trial from the priors
+    counterfactual: dict[str, Any] | None = None  # the model's own choice, without steering
+    n_candidates: int = 0
+    prior_bound: float | None = None  # cap on the prior term's spread, in units of TPE's own
 
     # -- constraints --------------------------------------------------------------------------
     def spec(self, name: str) -> ParamSpec | None:
@@ -75,10 +85,22 @@ class TrialContext:
         return [i for i, c in enumerate(spec.choices) if c in allowed]
 
     def obeys(self, name: str, external: Any) -> bool:
+        """:meth:`feasible` for one external value, in plain Python (called for every parameter
+        of every trial: a one-element numpy round trip cost ~50 us each)."""
         spec = self.spec(name)
         if spec is None:
             return True
-        return bool(self.feasible(name, np.asarray([self._internal(spec, external)]))[0])
+        if name in self.state.pins:
+            pin = self.state.pins[name]
+            if spec.is_numeric:
+                return abs(float(external) - float(pin)) <= _TOL
+            return bool(external == pin)
+        if spec.is_numeric:
+            lo, hi = self.state.ranges[name]
+            return lo - _TOL <= float(external) <= hi + _TOL
+        if spec.kind == "categorical":
+            return external in self.state.allowed[name]
+        return True
 
     @staticmethod
     def _internal(spec: ParamSpec, value: Any) -> float:
@@ -123,6 +145,15 @@ class TrialContext:
     def _snap_all(self, spec: ParamSpec, u: np.ndarray) -> np.ndarray:
         """Unit-scale draws to values on the grid, inside the current range."""
         lo, hi = self.state.ranges[spec.name]
+        if spec.grid is None:  # a continuum: the transform and the clip, vectorised
+            assert spec.low is not None and spec.high is not None
+            blo, bhi = float(spec.low), float(spec.high)
+            u = np.asarray(u, dtype=float)
+            if spec.log:
+                x = np.exp(math.log(blo) + u * (math.log(bhi) - math.log(blo)))
+            else:
+                x = blo + u * (bhi - blo)
+            return np.clip(x, max(float(lo), blo), min(float(hi), bhi))
         return np.asarray([float(spec.snap(float(spec.from_unit(float(v))), lo, hi))
                            for v in u])
 
@@ -164,12 +195,14 @@ class TrialContext:
     def prior_probability(self, name: str) -> float:
         """Chance of drawing ``name`` from its prior when no model is choosing (piBO's fallback)."""
         w = self.weights.get(name)
-        return 0.0 if w is None else min(1.0, w)
+        return 0.0 if w is None or not self.prior_draws else min(1.0, w)
 
 
 def prior_weights(state: SteeringState, finished_versions: list[int], beta: float,
-                  names: set[str] | None = None) -> dict[str, float]:
-    """beta / t for every prior, t = 1 + finished trials that started at or after it was set."""
+                  names: set[str] | None = None,
+                  evidence: Mapping[str, Evidence] | None = None) -> dict[str, float]:
+    """beta / t for every prior, t = 1 + finished trials that started at or after it was set,
+    times the prior's evidence factor when ``evidence`` is given (see :mod:`prior_health`)."""
     import bisect
 
     ordered = sorted(finished_versions)
@@ -178,7 +211,8 @@ def prior_weights(state: SteeringState, finished_versions: list[int], beta: floa
         if names is not None and name not in names:
             continue
         t = 1 + len(ordered) - bisect.bisect_left(ordered, prior.since)
-        out[name] = beta / t
+        factor = evidence[name].factor if evidence is not None and name in evidence else 1.0
+        out[name] = beta / t * factor
     return out
 
 

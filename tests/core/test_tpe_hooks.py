@@ -60,3 +60,40 @@ def test_unsteered_tpe_in_the_same_process_is_untouched() -> None:
     plain = values(TPESampler(seed=3, n_startup_trials=5))
     SteeredSampler(Steering(SearchSpace([])), TPESampler(seed=9))  # installs on another instance
     assert values(TPESampler(seed=3, n_startup_trials=5)) == plain
+
+
+def _space2() -> SearchSpace:
+    return SearchSpace.from_any(ConfigurationSpace({"x": Float("x", (0.0, 10.0)),
+                                                    "y": Float("y", (0.0, 10.0))}))
+
+
+def test_counterfactual_is_the_choice_when_nothing_steers() -> None:
+    space = _space2()
+    steering = Steering(space)
+    study = optuna.create_study(sampler=SteeredSampler(
+        steering, TPESampler(seed=0, n_startup_trials=5, multivariate=True)))
+    trials = run_trials(study, space, 12, lambda c: c["x"] + c["y"])
+    model = [t for t in trials if ATTR_SCORE in t.system_attrs]
+    assert model
+    for t in model:
+        score = t.system_attrs[ATTR_SCORE]
+        assert score["counterfactual"] == t.params  # TPE's own argmax is what ran
+        assert all(type(v) is float for v in score["counterfactual"].values())
+        assert score["n_candidates"] >= 24  # TPE's default candidate count
+
+
+def test_counterfactual_ignores_the_prior_term() -> None:
+    space = _space2()
+    steering = Steering(space)
+    study = optuna.create_study(sampler=SteeredSampler(
+        steering, TPESampler(seed=0, n_startup_trials=5, multivariate=True), seed=0,
+        evidence_fading=False))
+    # The model learns that small x and y are good; then a confident prior pulls y to the bad
+    # end: the trials follow the prior, the counterfactual says where the model alone would go.
+    run_trials(study, space, 20, lambda c: c["x"] + c["y"])
+    steering.prior("y", 9.5, "high")
+    later = run_trials(study, space, 3, lambda c: c["x"] + c["y"])
+    for t in later:
+        cf = t.system_attrs[ATTR_SCORE]["counterfactual"]
+        assert t.params["y"] > 8.5
+        assert cf["y"] < 5.0

@@ -1,0 +1,194 @@
+"""A prior's health: do the trials near a belief do better than the others?
+
+The same figures serve two readers. The steered sampler scales each prior's weight by
+:attr:`Evidence.factor`, so a belief fades by the evidence against it and not only by time (in
+the manner of DynaBO, which rejects a prior whose region looks worse than the rest); and
+:func:`prior_health` reports them to the person, with a plain sentence when the belief looks wrong.
+
+"Near" is the prior's high-density region: within one standard deviation of its centre on the
+unit (log-)scale for a numeric prior, the favoured choice for a categorical one. The comparison is
+the probability that a trial inside beats one outside (the Mann-Whitney AUC), robust to outliers
+and to the objective's scale.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hcautoml_widgets.core.priors import Prior
+
+if TYPE_CHECKING:
+    from hcautoml_widgets.core.events import SteeringState
+    from hcautoml_widgets.core.space import ParamSpec, SearchSpace
+
+# Width of the high-density region, in the prior's standard deviations.
+REGION_SIGMAS = 1.0
+# Trials needed on each side before the evidence is believed.
+MIN_EACH_SIDE = 3
+# Only the most recent trials are compared: the sampler computes this before every trial, so its
+# cost must not grow with the run.
+WINDOW = 500
+# AUC below this reads as "worse than elsewhere" in the sentence shown to people.
+WRONG_AUC = 0.4
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How the trials inside a prior's high-density region compare with those outside."""
+
+    n_inside: int
+    n_outside: int
+    median_inside: float | None
+    median_outside: float | None
+    auc: float | None  # P(a trial inside beats a trial outside); None until both sides have data
+
+    @property
+    def factor(self) -> float:
+        """Multiplier on the prior's weight: 1 while the region does at least as well as the rest,
+        falling to 0 as it does consistently worse, (2 AUC)^2 in between."""
+        if self.auc is None or self.auc >= 0.5:
+            return 1.0
+        return float((2.0 * self.auc) ** 2)
+
+    @property
+    def looks_wrong(self) -> bool:
+        return self.auc is not None and self.auc < WRONG_AUC
+
+
+def inside(prior: Prior, spec: ParamSpec, internal: np.ndarray) -> np.ndarray:
+    """Which Optuna internal values (raw numbers, or choice indices) lie in the prior's
+    high-density region."""
+    x = np.asarray(internal, dtype=float)
+    if prior.kind == "categorical":
+        assert prior.weights is not None
+        return x.astype(int) == int(np.argmax(prior.weights))
+    u = Prior._to_unit(spec, x)
+    if prior.kind == "normal":
+        assert prior.mu is not None and prior.sigma is not None
+        centre, sd = prior.mu, prior.sigma
+    else:
+        assert prior.alpha is not None and prior.beta_ is not None
+        a, b = prior.alpha, prior.beta_
+        centre = a / (a + b)
+        sd = math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+    return np.abs(u - centre) <= REGION_SIGMAS * sd + 1e-12
+
+
+def evidence(prior: Prior, spec: ParamSpec, internal: np.ndarray,
+             losses: np.ndarray) -> Evidence:
+    """Compare ``losses`` (lower is better) inside the prior's region with those outside."""
+    losses = np.asarray(losses, dtype=float)
+    mask = inside(prior, spec, internal)
+    lin, lout = losses[mask], losses[~mask]
+    med_in = float(np.median(lin)) if len(lin) else None
+    med_out = float(np.median(lout)) if len(lout) else None
+    auc = None
+    if len(lin) >= MIN_EACH_SIDE and len(lout) >= MIN_EACH_SIDE:
+        # Mann-Whitney U: for each inside trial, the outside trials it beats, ties counting 1/2.
+        out_sorted = np.sort(lout)
+        above = len(lout) - np.searchsorted(out_sorted, lin, side="right")
+        ties = np.searchsorted(out_sorted, lin, side="right") - np.searchsorted(
+            out_sorted, lin, side="left")
+        auc = float((above + 0.5 * ties).sum()) / (len(lin) * len(lout))
+    return Evidence(len(lin), len(lout), med_in, med_out, auc)
+
+
+def internal_value(spec: ParamSpec, value: Any) -> float | None:
+    """A trial's external value as the internal number priors are evaluated on (None if the
+    value is not one of the parameter's)."""
+    if spec.is_numeric:
+        return float(value)
+    if spec.choices is not None and value in spec.choices:
+        return float(spec.choices.index(value))
+    return None
+
+
+def evidence_for(state: SteeringState, space: SearchSpace,
+                 trials: Sequence[tuple[Mapping[str, Any], float]]) -> dict[str, Evidence]:
+    """Evidence per prior from ``(params, loss)`` pairs (lower loss is better), the last
+    :data:`WINDOW` of them."""
+    trials = trials[-WINDOW:]
+    out: dict[str, Evidence] = {}
+    for name, prior in state.priors.items():
+        spec = space.params.get(name)
+        if spec is None or not (spec.is_numeric or spec.kind == "categorical"):
+            continue
+        if spec.is_numeric:
+            # A trial of another objective may use the name for something else: numbers only.
+            pairs = [(float(p[name]), loss) for p, loss in trials
+                     if isinstance(p.get(name), (int, float)) and not isinstance(p[name], bool)]
+        else:
+            index = {c: float(i) for i, c in enumerate(spec.choices or ())}
+            pairs = [(index[p[name]], loss) for p, loss in trials
+                     if isinstance(p.get(name), Hashable) and p.get(name) in index]
+        data = np.asarray(pairs, dtype=float).reshape(-1, 2)
+        out[name] = evidence(prior, spec, data[:, 0], data[:, 1])
+    return out
+
+
+def _sentence(name: str, ev: Evidence, weight: float, source: str) -> str | None:
+    if not ev.looks_wrong:
+        return None
+    what = "your prior" if source != "accepted" else "the prior"
+    fading = "its weight is fading" if weight > 1e-3 else "it no longer steers the search"
+    return (f"trials near {what} on {name} are worse than elsewhere "
+            f"({ev.n_inside} inside, {ev.n_outside} outside); {fading}")
+
+
+def prior_health(records: Iterable[Mapping[str, Any]], steering_state: SteeringState,
+                 space: SearchSpace, direction: str = "minimize",
+                 beta: float | None = None) -> dict[str, dict[str, Any]]:
+    """For every active prior, how the trials near it compare with the rest.
+
+    Args:
+        records: trial rows as ``run.records()`` gives them (``state``, ``value``, ``params``,
+            ``version``, ``review``); only complete, non-rejected trials count.
+        steering_state: the steering state whose priors are examined (``run.steering.state``).
+        space: the run's search space (``run.space``).
+        direction: "minimize" or "maximize".
+        beta: piBO's beta the sampler uses (its default if None), for the current weight.
+
+    Returns:
+        ``{name: {"value", "confidence", "n_inside", "n_outside", "median_inside",
+        "median_outside", "auc", "looks_wrong", "weight", "message"}}``: ``weight`` is the exponent
+        the sampler gives the prior now (beta / t times the evidence factor), ``message`` a plain
+        sentence when the trials near the prior do worse than elsewhere, else None.
+    """
+    from hcautoml_widgets.core.trial_context import DEFAULT_PRIOR_BETA, prior_weights
+
+    if direction not in ("minimize", "maximize"):
+        raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+    sign = 1.0 if direction == "minimize" else -1.0
+    rows = sorted((r for r in records if r.get("state") == "complete"
+                   and r.get("value") is not None and r.get("review") != "rejected"
+                   and not steering_state.is_rejected(int(r["number"]))),
+                  key=lambda r: r["number"])
+    trials = [(r["params"], sign * float(r["value"])) for r in rows]
+    found = evidence_for(steering_state, space, trials)
+    versions = [int(r.get("version", 0)) for r in rows]
+    weights = prior_weights(steering_state, versions,
+                            DEFAULT_PRIOR_BETA if beta is None else beta, evidence=found)
+    out: dict[str, dict[str, Any]] = {}
+    for name, prior in steering_state.priors.items():
+        ev = found.get(name)
+        if ev is None:
+            continue
+        w = weights.get(name, 0.0)
+        out[name] = {
+            "value": prior.value,
+            "confidence": prior.confidence,
+            "n_inside": ev.n_inside,
+            "n_outside": ev.n_outside,
+            "median_inside": None if ev.median_inside is None else sign * ev.median_inside,
+            "median_outside": None if ev.median_outside is None else sign * ev.median_outside,
+            "auc": ev.auc,
+            "looks_wrong": ev.looks_wrong,
+            "weight": w,
+            "message": _sentence(name, ev, w, prior.source),
+        }
+    return out

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import optuna
+import pytest
+from ConfigSpace import Categorical, ConfigurationSpace, Float
+from optuna.samplers import TPESampler
+
+from hcautoml_widgets.core.prior_health import evidence, inside, prior_health
+from hcautoml_widgets.core.priors import Prior
+from hcautoml_widgets.core.records import row_from_trial
+from hcautoml_widgets.core.sampler import ATTR_SCORE, SteeredSampler
+from hcautoml_widgets.core.space import SearchSpace
+from hcautoml_widgets.core.steering import Steering
+from tests.core.core_helpers import run_trials
+
+
+def _space() -> SearchSpace:
+    return SearchSpace.from_any(ConfigurationSpace({
+        "x": Float("x", (0.0, 10.0)),
+        "lr": Float("lr", (1e-4, 1.0), log=True),
+        "kind": Categorical("kind", ["a", "b", "c"]),
+    }))
+
+
+def _objective(c: dict[str, Any]) -> float:
+    # Best at x = 1 and kind "b"; lr does not matter.
+    return abs(c["x"] - 1.0) + (0.0 if c["kind"] == "b" else 2.0)
+
+
+def _study(space: SearchSpace, steering: Steering, **kwargs: Any) -> optuna.Study:
+    return optuna.create_study(sampler=SteeredSampler(
+        steering, TPESampler(seed=0, n_startup_trials=6, multivariate=True), seed=0, **kwargs))
+
+
+def test_region_is_one_sd_wide_numeric_and_the_favourite_categorical() -> None:
+    space = _space()
+    px = Prior.from_confidence(space.params["x"], 5.0, "medium")  # sd = 1.0 in x units
+    assert inside(px, space.params["x"], np.array([5.0, 5.9, 6.2, 3.9])).tolist() == [
+        True, True, False, False]
+    plr = Prior.from_confidence(space.params["lr"], 1e-2, "medium")  # sd = 0.4 decades
+    assert inside(plr, space.params["lr"], np.array([1e-2, 2e-2, 1e-1])).tolist() == [
+        True, True, False]
+    pk = Prior.from_confidence(space.params["kind"], "c", "high")
+    assert inside(pk, space.params["kind"], np.array([0.0, 1.0, 2.0])).tolist() == [
+        False, False, True]
+
+
+def test_evidence_compares_inside_with_outside() -> None:
+    spec = _space().params["x"]
+    prior = Prior.from_confidence(spec, 5.0, "medium")
+    xs = np.array([5.0, 5.1, 4.9, 5.2, 1.0, 9.0, 0.5, 8.0])
+    good_inside = evidence(prior, spec, xs, np.array([0, 0, 0, 0, 1, 1, 1, 1.0]))
+    assert (good_inside.n_inside, good_inside.n_outside) == (4, 4)
+    assert good_inside.auc == 1.0 and good_inside.factor == 1.0 and not good_inside.looks_wrong
+    bad_inside = evidence(prior, spec, xs, np.array([1, 1, 1, 1, 0, 0, 0, 0.0]))
+    assert bad_inside.auc == 0.0 and bad_inside.factor == 0.0 and bad_inside.looks_wrong
+    assert bad_inside.median_inside == 1.0 and bad_inside.median_outside == 0.0
+    too_few = evidence(prior, spec, xs[:6], np.array([1, 1, 1, 1, 0, 0.0]))
+    assert too_few.auc is None and too_few.factor == 1.0 and not too_few.looks_wrong
+
+
+def _health(study: optuna.Study, steering: Steering, space: SearchSpace,
+            direction: str = "minimize") -> dict[str, dict[str, Any]]:
+    rows = [row_from_trial(t) for t in study.trials]
+    return prior_health(rows, steering.state, space, direction)
+
+
+def test_a_wrong_prior_is_reported_and_fades() -> None:
+    space = _space()
+    steering = Steering(space)
+    steering.prior("x", 9.0, "high")
+    steering.prior("kind", "b", "medium")  # right
+    study = _study(space, steering)
+    trials = run_trials(study, space, 40, _objective)
+    health = _health(study, steering, space)
+    assert set(health) == {"x", "kind"}
+    x = health["x"]
+    assert x["looks_wrong"] and x["n_inside"] >= 3 and x["n_outside"] >= 3
+    assert x["median_inside"] > x["median_outside"]
+    assert x["message"].startswith("trials near your prior on x are worse than elsewhere")
+    assert x["weight"] < 10.0 / 41  # below what time alone would leave it
+    assert x["value"] == 9.0 and x["confidence"] == "high"
+    kind = health["kind"]
+    assert not kind["looks_wrong"] and kind["message"] is None
+    assert kind["median_inside"] < kind["median_outside"]
+    # The sampler weighs the priors with the same figures, as they stood when it sampled.
+    seen = prior_health([row_from_trial(t) for t in study.trials[:-1]], steering.state, space)
+    last = trials[-1].system_attrs[ATTR_SCORE]
+    assert last["prior_weight"] == pytest.approx(max(h["weight"] for h in seen.values()))
+
+
+def test_without_evidence_fading_the_wrong_prior_keeps_its_time_weight() -> None:
+    space = _space()
+    weights = []
+    for fading in (True, False):
+        steering = Steering(space)
+        steering.prior("x", 9.0, "high")
+        study = _study(space, steering, evidence_fading=fading)
+        trials = run_trials(study, space, 30, _objective)
+        weights.append(trials[-1].system_attrs[ATTR_SCORE]["prior_weight"])
+    assert weights[0] < weights[1] == pytest.approx(10.0 / 30)
+
+
+def test_maximize_reports_values_in_their_own_units() -> None:
+    space = _space()
+    steering = Steering(space)
+    steering.prior("x", 1.0, "medium")
+    study = optuna.create_study(direction="maximize", sampler=SteeredSampler(
+        steering, TPESampler(seed=0, n_startup_trials=6), seed=0))
+    run_trials(study, space, 25, lambda c: -_objective(c))
+    x = _health(study, steering, space, "maximize")["x"]
+    assert x["median_inside"] > x["median_outside"]  # higher is better here
+    assert not x["looks_wrong"]
+
+
+def test_rejected_trials_do_not_count_and_bad_direction_is_refused() -> None:
+    space = _space()
+    steering = Steering(space)
+    steering.prior("x", 9.0, "high")
+    study = _study(space, steering)
+    steering.bind_trials(lambda n: 0 <= n < len(study.trials))
+    run_trials(study, space, 12, _objective)
+    before = _health(study, steering, space)["x"]
+    steering.reject(0)
+    after = _health(study, steering, space)["x"]
+    assert after["n_inside"] + after["n_outside"] == before["n_inside"] + before["n_outside"] - 1
+    with pytest.raises(ValueError, match="direction"):
+        _health(study, steering, space, "up")
+    assert _health(study, Steering(space), space) == {}  # no prior, nothing to report
