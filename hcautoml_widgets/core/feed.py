@@ -9,9 +9,13 @@ the GIL (that was most of the dashboard's cost). A subscriber's callback must th
 delays the other subscribers, never the run.
 
 A batch holds only what is new since the previous one: a newer event about the same trial, or a
-newer status, replaces an older one still waiting. The status event is *lazy*: the run only
-marks it stale (:meth:`EventFeed.status_changed`), and the delivery thread builds it once per
-batch from the run's status source, so nothing is built when nobody listens or between batches.
+newer status, replaces an older one still waiting. A subscriber gets batches at its own
+``max_rate`` or slower: one whose callback is costly gets them less often (see
+:data:`COST_SHARE`), merged, and all of them at once when the run stops running.
+
+The status event is *lazy*: the run only marks it stale (:meth:`EventFeed.status_changed`), and
+the delivery thread builds it once per batch from the run's status source, so nothing is built
+when nobody listens or between batches.
 """
 
 from __future__ import annotations
@@ -27,6 +31,11 @@ Callback = Callable[[list[Event]], None]
 StatusSource = Callable[[], Event]
 
 _log = logging.getLogger(__name__)
+
+#: The share of the kernel's time one subscriber may take: a subscriber whose callback takes
+#: c seconds gets a batch at most every c / COST_SHARE seconds (a 4 ms view: 5 times a second),
+#: so the views can never slow the search by more than a few percent, however fast it runs.
+COST_SHARE = 0.02
 
 
 def _key(event: Event) -> tuple[str, Any] | None:
@@ -51,6 +60,7 @@ class Subscription:
         self.batches = 0
         self.held: list[Event] = []  # waiting for this subscriber's slower rate
         self.last = 0.0  # when it last received a batch
+        self.cost = 0.0  # seconds its callback takes (moving average)
         self._closed = False
 
     def flush(self, timeout: float = 5.0) -> bool:
@@ -194,6 +204,9 @@ class EventFeed:
     def _deliver(subs: list[Subscription], batch: list[Event], now: float) -> float | None:
         """Hand ``batch`` to every subscriber whose rate allows it now; a slower one keeps it
         with what it holds already. Returns when the earliest held events fall due."""
+        # When the run stops running, everyone gets everything at once: the end shows at once.
+        settled = any(ev.get("type") == "status" and ev.get("status") != "running"
+                      for ev in batch)
         due: float | None = None
         for sub in subs:
             if sub.closed:
@@ -203,14 +216,16 @@ class EventFeed:
                 sub.held = sub.held + batch if sub.held else batch
             if not sub.held:
                 continue
-            ready = sub.last + 1.0 / sub.max_rate
-            if now + 1e-3 < ready:
+            ready = sub.last + max(1.0 / sub.max_rate, sub.cost / COST_SHARE)
+            if now + 1e-3 < ready and not settled:
                 due = ready if due is None else min(due, ready)
                 continue
             held, sub.held, sub.last = sub.held, [], now
+            t0 = time.perf_counter()
             try:
                 sub.callback(held)
             except Exception:  # a broken view must not end the feed for the others
                 _log.exception("feed subscriber failed on a batch of %d events", len(held))
+            sub.cost += 0.3 * (time.perf_counter() - t0 - sub.cost)
             sub.batches += 1
         return due

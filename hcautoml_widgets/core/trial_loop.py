@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from optuna.trial import TrialState
 
 from hcautoml_widgets.core.attrs import ATTR_ERROR, ATTR_VERSION
-from hcautoml_widgets.core.objective import ask_config, evaluate
+from hcautoml_widgets.core.objective import ask_config, evaluate, tell
 from hcautoml_widgets.core.records import new_row
 
 if TYPE_CHECKING:
@@ -81,16 +81,13 @@ class TrialLoop:
                                            run.accepts_report)
             if error is not None:
                 study._storage.set_trial_system_attr(trial._trial_id, ATTR_ERROR, error)
-            if state == TrialState.COMPLETE:
-                study.tell(trial, value)
-            else:
-                study.tell(trial, state=state)
+            tell(study, trial, state, value)
         except Exception as exc:
             # The trial must not stay RUNNING for ever: fail it, then let the run stop.
             reason = f"internal error: {type(exc).__name__}: {exc}"[:500]
             with contextlib.suppress(Exception):
                 study._storage.set_trial_system_attr(trial._trial_id, ATTR_ERROR, reason)
-                study.tell(trial, state=TrialState.FAIL)
+                tell(study, trial, TrialState.FAIL, None)
             self.publish_row({**row, "state": "failed", "end": time.time(), "error": reason})
             raise
         end = time.time()

@@ -27,7 +27,7 @@ from typing import Any
 import anywidget
 
 from hcautoml_widgets.core.protocol import RunView
-from hcautoml_widgets.widgets._protocol import pages, size
+from hcautoml_widgets.widgets._protocol import PAGE_BYTES, pages, size
 
 _log = logging.getLogger(__name__)
 
@@ -58,6 +58,12 @@ def bundle(name: str) -> Path | str:
 
 
 Message = dict[str, Any]
+MAX_MESSAGE_BYTES = 1_000_000
+
+
+class Bounded(dict[str, Any]):
+    """A message whose size is known to be under the limit (measured by :func:`paged`, or small
+    by construction): :meth:`FeedWidget._emit` does not serialise it a second time to check."""
 
 
 class FeedWidget(anywidget.AnyWidget):
@@ -104,8 +110,10 @@ class FeedWidget(anywidget.AnyWidget):
         with self._lock:
             if self.comm is None:
                 return
-            if size(msg) > 1_000_000:  # a bug, not a state to ship: say so loudly
-                raise ValueError(f"{type(self).__name__}: message of {size(msg)} bytes")
+            if not isinstance(msg, Bounded):
+                n = size(msg)
+                if n > MAX_MESSAGE_BYTES:  # a bug, not a state to ship: say so loudly
+                    raise ValueError(f"{type(self).__name__}: message of {n} bytes")
             self.send(msg)
 
     def _send_snapshot(self) -> None:
@@ -165,8 +173,14 @@ class FeedWidget(anywidget.AnyWidget):
 def paged(first: Message, key: str, items: list[Any], follow: str = "page") -> list[Message]:
     """``first`` with the first page of ``items`` under ``key``, then ``follow`` messages with
     the other pages (a batch that held thousands of trials, after the kernel was busy for a
-    while, is split the same way as a large snapshot)."""
+    while, is split the same way as a large snapshot).
+
+    The items are serialised once, whole, to measure them; only a list too big for one page is
+    measured item by item. The messages come back :class:`Bounded`, so they are not measured
+    again before the comm serialises them."""
+    if size(first) + size(items) <= PAGE_BYTES:
+        return [Bounded({**first, key: items})]
     chunks = list(pages(items)) or [[]]
-    out = [{**first, key: chunks[0]}]
-    out.extend({"type": follow, key: chunk} for chunk in chunks[1:])
+    out: list[Message] = [Bounded({**first, key: chunks[0]})]
+    out.extend(Bounded({"type": follow, key: chunk}) for chunk in chunks[1:])
     return out

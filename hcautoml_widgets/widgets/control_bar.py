@@ -26,7 +26,7 @@ from typing import Any
 import traitlets
 
 from hcautoml_widgets.core.protocol import RunView
-from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle
+from hcautoml_widgets.widgets._base import Bounded, FeedWidget, Message, bundle
 from hcautoml_widgets.widgets._protocol import num
 
 CONTROL_OPS = ("start", "pause", "resume", "step", "stop")
@@ -63,8 +63,8 @@ class ControlBar(FeedWidget):
     def snapshot(self) -> list[Message]:
         self._last = _shown(self.run.status_event())
         # "now" lets the browser correct for a clock that differs from the kernel's.
-        return [{"type": "snapshot", **self._last, "now": time.time(),
-                 "n_trials": self.n_trials}]
+        return [Bounded({"type": "snapshot", **self._last, "now": time.time(),
+                         "n_trials": self.n_trials})]
 
     def delta(self, batch: list[dict[str, Any]]) -> Message | None:
         status = next((ev for ev in reversed(batch) if ev.get("type") == "status"), None)
@@ -79,7 +79,7 @@ class ControlBar(FeedWidget):
         self._last = current
         if "requested" in changed and changed["requested"] is not None:
             self.n_trials = changed["requested"]  # the field follows starts made from cells
-        return {"type": "delta", **changed, "now": time.time()}
+        return Bounded({"type": "delta", **changed, "now": time.time()})  # a few small keys
 
     def requests(self) -> dict[str, Callable[[Message], Any]]:
         return {"control": self._control}

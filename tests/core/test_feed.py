@@ -161,3 +161,33 @@ def test_a_slower_subscriber_gets_fewer_batches_and_every_event() -> None:
     assert subs[1].batches <= 4 * 1.0 + 2 < subs[0].batches
     for sub in subs:
         sub.close()
+
+
+def test_a_costly_subscriber_is_fed_less_often_and_everything_at_the_end() -> None:
+    state = {"status": "running"}
+    feed = EventFeed(lambda: {"type": "status", **state})
+    cheap: list[list[dict[str, Any]]] = []
+    costly: list[list[dict[str, Any]]] = []
+
+    def slow(batch: list[dict[str, Any]]) -> None:
+        costly.append(batch)
+        time.sleep(0.01)  # a view that takes 10 ms a batch: fed ~2 times a second, not 50
+
+    subs = [feed.subscribe(cheap.append, 50), feed.subscribe(slow, 50)]
+    end = time.monotonic() + 1.0
+    i = 0
+    while time.monotonic() < end:
+        feed.publish(_trial(i, "complete"))
+        feed.status_changed()
+        i += 1
+        time.sleep(0.002)
+    assert len(costly) * 3 < len(cheap)
+    state["status"] = "finished"
+    feed.status_changed()
+    assert feed.flush(5)
+    # The end of the run reaches both in the same round, whatever their pace.
+    assert cheap[-1][-1]["status"] == costly[-1][-1]["status"] == "finished"
+    numbers = sorted(e["record"]["number"] for b in costly for e in b if e["type"] == "trial")
+    assert numbers == list(range(i))
+    for sub in subs:
+        sub.close()
