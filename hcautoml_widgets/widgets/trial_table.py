@@ -68,10 +68,19 @@ class TrialTable(FeedWidget):
     def delta(self, batch: list[dict[str, Any]]) -> list[Message] | None:
         rows: dict[int, list[Any]] = {}
         queue = None
+
+        def put(number: int, r: list[Any]) -> None:
+            # A trial that started and finished within one batch: its parameters went out with
+            # the first of its rows, which this one replaces, so they must ride along here.
+            prev = rows.get(number)
+            if r[7] is None and prev is not None:
+                r[7] = prev[7]
+            rows[number] = r
+
         for ev in batch:
             if ev.get("type") == "trial":
                 rec = ev["record"]
-                rows[rec["number"]] = self._row(rec)
+                put(rec["number"], self._row(rec))
                 if rec.get("origin") == "enqueued" and self._queue:
                     queue = self._queue_of(self.run.steering.state_dict())
             elif ev.get("type") == "steering":
@@ -83,7 +92,7 @@ class TrialTable(FeedWidget):
                 self._reviews = reviews
                 for key in changed:
                     number = int(key)
-                    rows[number] = self._row(self.run.record(number))
+                    put(number, self._row(self.run.record(number)))
                 queue = self._queue_of(state)
         msg: Message = {"type": "delta"}
         if queue is not None and queue != self._queue:

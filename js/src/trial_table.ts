@@ -164,7 +164,8 @@ function render({ model, el }: RenderProps<Model>): () => void {
     template = makeTemplate();
     header.style.gridTemplateColumns = template;
     const total = template.split(" ").reduce((s, w) => s + (parseInt(w.replace("minmax(", ""), 10) || 0), 0);
-    header.style.minWidth = spacer.style.minWidth = `${total}px`;
+    // Narrower than its columns, the table scrolls sideways as a whole (header and rows).
+    header.style.minWidth = viewport.style.minWidth = spacer.style.minWidth = `${total}px`;
     header.replaceChildren(
       ...columns().map((c) => {
         const [label, title] = c.startsWith("p:") ? [c.slice(2), `hyperparameter ${c.slice(2)}`] : c === "value" ? [metric, `the objective's value (${metric})`] : HEAD[c as (typeof FIXED)[number]];

@@ -65,3 +65,20 @@ def test_selection_is_a_synced_trait_the_dashboard_links(recorder: Recorder) -> 
     assert dash.trial_table.selected == 1
     assert "selected" in dash.trial_table.keys
     dash.close()
+
+
+def test_a_trial_started_and_finished_in_one_batch_keeps_its_parameters(
+        recorder: Recorder) -> None:
+    run = make_run()
+    table = hcw.TrialTable(run)
+    ask(recorder, table, {"type": "snapshot"})
+    finish(run, 2)
+    rec = run.record(1)
+    running = {**rec, "state": "running", "value": None}
+    mark = recorder.mark()
+    table._has_params.discard(1)  # as if trial 1 had never been seen
+    table._on_batch([{"type": "trial", "record": running}, {"type": "trial", "record": rec}])
+    [msg] = recorder.custom(table.comm.comm_id, mark)
+    [row] = [r for r in msg["rows"] if r[0] == 1]
+    assert row[1] == "c" and row[7] is not None and len(row[7]) == 3
+    table.close()
