@@ -40,8 +40,6 @@ ATTR_CONTROL = "hcw:fleet:control"
 WORKER_PREFIX = "hcw:fleet:worker:"
 #: Trial attribute: ``host:pid`` of the worker that ran the trial.
 ATTR_WORKER = "hcw:worker"
-#: Trial attribute: the fleet control version the worker held when it started the trial.
-ATTR_CONTROL_SEEN = "hcw:fleet:seen"
 CONTROL_STATES = ("running", "paused", "stopped")
 #: A worker whose last beat is older than this many seconds counts as gone.
 ALIVE_GRACE = 15.0
@@ -174,6 +172,31 @@ def fetch_trials(storage: BaseStorage, study_id: int, after_trial_id: int,
     wanted = set(unfinished)
     return [t for t in storage.get_all_trials(study_id, deepcopy=False)
             if t._trial_id > after_trial_id or t._trial_id in wanted]
+
+
+def label_trial(storage: BaseStorage, trial_id: int, wid: str) -> None:
+    """Start the trial's heartbeat and name its worker: one transaction on an RDB storage (a
+    worker pays for every round trip on each trial)."""
+    if not isinstance(storage, RDBStorage):
+        storage.set_trial_system_attr(trial_id, ATTR_WORKER, wid)
+        return
+    import sqlalchemy.exc as sa_exc
+    from optuna.storages._rdb import models
+
+    session = storage.scoped_session()
+    try:
+        if storage.heartbeat_interval is not None:
+            session.add(models.TrialHeartbeatModel(trial_id=trial_id))
+        session.add(models.TrialSystemAttributeModel(trial_id=trial_id, key=ATTR_WORKER,
+                                                     value_json=json.dumps(wid)))
+        session.commit()
+    except sa_exc.IntegrityError:  # written already, by a try whose answer was lost
+        session.rollback()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 # -- retrying through a lost connection ----------------------------------------------------------

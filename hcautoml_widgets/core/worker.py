@@ -147,6 +147,7 @@ class Worker:
         # Optuna's default grace (twice the interval) fails a trial after a 4-second hiccup.
         self.grace_period = grace_period or max(20, 5 * heartbeat_interval)
         self._last_outage = -float("inf")
+        self._last_stale_check = -float("inf")
         self.storage: RDBStorage = connect(storage, heartbeat_interval=heartbeat_interval,
                                            grace_period=self.grace_period)
         try:
@@ -159,7 +160,7 @@ class Worker:
         self.sampler = FleetSampler(self.steering, seed=seed)
         self.sampler.refresh = self._refresh
         self.sampler.on_trial = lambda trial_id: self._retry(
-            lambda: self.storage.record_heartbeat(trial_id), "recording a heartbeat")
+            lambda: fleet.label_trial(self.storage, trial_id, self.id), "labelling a trial")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.study = optuna.load_study(study_name=study_name, storage=self.storage,
@@ -234,8 +235,12 @@ class Worker:
         Right after this worker lost the storage, every live worker's heartbeat looks stale
         too (none could beat during the outage): the check waits one grace period, so an
         outage fails no trial that is still running."""
-        if time.monotonic() - self._last_outage < self.grace_period + self.heartbeat_interval:
+        now = time.monotonic()
+        if now - self._last_outage < self.grace_period + self.heartbeat_interval:
             return
+        if now - self._last_stale_check < self.heartbeat_interval:
+            return  # a trial goes stale in grace-period seconds: checking per trial buys nothing
+        self._last_stale_check = now
         for trial_id in self.storage._get_stale_trial_ids(self.study_id):
             with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError, RuntimeError):
                 self.storage.set_trial_system_attr(trial_id, ATTR_ERROR, STALE_REASON)
@@ -288,10 +293,6 @@ class Worker:
             trial = self._retry(self.study.ask, "starting a trial")
         self._trial = trial
         try:
-            self._retry(lambda: self.storage.set_trial_system_attr(
-                trial._trial_id, fleet.ATTR_WORKER, self.id), "labelling the trial")
-            self._retry(lambda: self.storage.set_trial_system_attr(
-                trial._trial_id, fleet.ATTR_CONTROL_SEEN, self.control.version), "labelling")
             config = ask_config(trial, self.space)
             self._in_objective = True
             try:
@@ -307,9 +308,13 @@ class Worker:
 
     def _finish(self, trial: optuna.Trial, state: TrialState, value: float | None,
                 error: str | None) -> None:
+        tries = 0
+
         def tell() -> None:
-            current = self.storage.get_trial(trial._trial_id).state
-            if current.is_finished():
+            nonlocal tries
+            tries += 1
+            current = self.storage.get_trial(trial._trial_id).state if tries > 1 else None
+            if current is not None and current.is_finished():
                 # Told already before a connection broke, or failed as stale by another worker.
                 if current != state:
                     _log.warning("trial %d was already %s; its result is dropped",
