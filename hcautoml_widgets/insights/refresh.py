@@ -3,13 +3,17 @@
 A :class:`Refresher` listens to the run's feed (its callback only counts, in constant time) and
 recomputes the summary in its own daemon thread when enough new trials arrived and a few seconds
 passed since the last refresh, or when a review changed which trials count. Once the run stops
-running, the trials that arrived since the last refresh are taken in at once. fANOVA, which takes
-seconds to tens of seconds, runs on request in a second thread and reports its progress.
+running, the trials that arrived since the last refresh are taken in at once. The thread runs at a
+lower CPU priority than the optimiser and rests at least five times as long as its last refresh
+took, so on a two-core machine it never takes a core away from the search for long. fANOVA, which
+takes seconds to tens of seconds, runs on request in a second thread and reports its progress.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +28,8 @@ Listener = Callable[[dict[str, Any]], None]
 
 #: At most this many importance history points are kept (older ones are thinned out).
 MAX_HISTORY = 120
+#: The pause after a refresh is at least this many times the refresh's own duration.
+DUTY = 5.0
 
 
 class Refresher:
@@ -53,6 +59,7 @@ class Refresher:
         self._changed = True  # compute once at start: a loaded run already has trials
         self._closed = False
         self._last = 0.0
+        self._cost = 0.0  # seconds the last refresh took
         self._busy = False
         self.latest: dict[str, Any] | None = None
         self.history: list[dict[str, Any]] = []
@@ -83,12 +90,15 @@ class Refresher:
     def _due(self) -> bool:
         if not (self._new or self._changed):
             return False
-        if time.monotonic() - self._last < self.min_interval:
+        # At most every min_interval seconds, and never busy more than 1/(1 + DUTY) of the time:
+        # on a small machine the refresher must leave the optimiser its core.
+        if time.monotonic() - self._last < max(self.min_interval, DUTY * self._cost):
             return False
         running = getattr(self.run, "status", "") in ("running", "stopping")
         return self._changed or self._new >= self.min_new or not running
 
     def _loop(self) -> None:
+        _lower_priority()
         while True:
             with self._cond:
                 while not self._closed and not self._due():
@@ -106,6 +116,7 @@ class Refresher:
 
     def refresh_now(self) -> dict[str, Any] | None:
         """Compute a summary in the calling thread and announce it (used by the worker)."""
+        started = time.monotonic()
         try:
             data = trials(self.run)
             if len(data) < MIN_TRIALS and self.latest is not None and "error" in self.latest \
@@ -116,6 +127,7 @@ class Refresher:
             _log.exception("insights refresh failed")
             result = {"n": 0, "error": f"{type(exc).__name__}: {exc}"}
         self._last = time.monotonic()
+        self._cost = self._last - started
         self.refreshes += 1
         self.latest = result
         point = None
@@ -146,6 +158,8 @@ class Refresher:
                              f" the run has {len(data)} so far")
 
         def work() -> None:
+            _lower_priority()
+
             def progress(done: int, total: int) -> None:
                 self._announce({"kind": "progress", "done": done, "total": total})
 
@@ -195,3 +209,11 @@ class Refresher:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+
+
+def _lower_priority() -> None:
+    """Give the calling thread a lower CPU priority than the optimiser's (Linux schedules each
+    thread on its own, so a nice value can be set per thread); elsewhere, nothing happens."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
+                       min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10))

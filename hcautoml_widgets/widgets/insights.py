@@ -53,10 +53,21 @@ class Insights(FeedWidget):
         self._reviews: dict[str, str] = {}
         self._has_params: set[int] = set()
         self._version = -1
+        self._min_new = min_new
+        self._min_interval = min_interval
+        self._refresher: Refresher | None = None
         super().__init__(run, **kwargs)
         self.add_class("hcw-insights-widget")
-        self.refresher = Refresher(run, self._on_insight, min_new=min_new,
-                                   min_interval=min_interval)
+
+    @property
+    def refresher(self) -> Refresher:
+        """The background refresher, started when a browser first renders the view (a view
+        nobody looks at costs nothing)."""
+        with self._lock:
+            if self._refresher is None:
+                self._refresher = Refresher(self.run, self._on_insight, min_new=self._min_new,
+                                            min_interval=self._min_interval)
+            return self._refresher
 
     # -- rows, as the trial table sends them --------------------------------------------------
     def _row(self, rec: dict[str, Any]) -> list[Any]:
@@ -72,14 +83,12 @@ class Insights(FeedWidget):
         self._version = state.get("version", 0)
         self._has_params = set()
         rows = [self._row(r) for r in self.run.records()]
-        ref = getattr(self, "refresher", None)
+        ref = self.refresher
         first: Message = {
             "type": "snapshot", "names": self._names, "direction": self.run.direction,
             "axes": _axes(self.run), "state": editor_state(state),
-            "summary": ref.latest if ref else None,
-            "history": list(ref.history) if ref else [],
-            "fanova": ref.fanova if ref else None,
-            "fanova_running": bool(ref and ref.fanova_running),
+            "summary": ref.latest, "history": list(ref.history), "fanova": ref.fanova,
+            "fanova_running": ref.fanova_running,
         }
         return paged(first, "rows", rows)
 
@@ -119,11 +128,11 @@ class Insights(FeedWidget):
         return {"started": started}
 
     def close(self) -> None:
-        ref = getattr(self, "refresher", None)
-        if ref is not None:
-            ref.close()
+        if self._refresher is not None:
+            self._refresher.close()
         super().close()
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Wait until the rows and the latest insights have been sent (for tests, notebooks)."""
-        return self.refresher.wait_idle(timeout) and self.flush(timeout)
+        ref = self._refresher
+        return (ref is None or ref.wait_idle(timeout)) and self.flush(timeout)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.browser.harness import ROOT, LabServer, Notebook, write_notebook
+from tests.browser.harness import OUTPUT, ROOT, LabServer, Notebook, write_notebook
 from tests.browser.scenario import SETUP, wait_kernel
 
 pytestmark = pytest.mark.browser
@@ -123,6 +123,9 @@ def test_insights_notebook_renders(
             const r = p && p.querySelector('.hcw-insights');
             return !!r && Number(r.dataset.n) === n;
         }""", arg=budget, timeout=60_000)
-    nb.panel.locator(".hcw-insights").first.scroll_into_view_if_needed()
+    view = nb.panel.locator(".hcw-insights").first
+    view.scroll_into_view_if_needed()
     nb.screenshot("insights_notebook")
+    # The view alone, for the README (notebooks/images/insights.png is a copy of it).
+    view.screenshot(path=str(OUTPUT / "insights_view.png"))
     nb.assert_clean()

@@ -112,3 +112,16 @@ def test_bytes_per_trial_stay_flat(recorder: Recorder) -> None:
     small, large = measure(recorder, 100), measure(recorder, 1000)
     print(f"insights bytes/trial: {small:.0f} at 100, {large:.0f} at 1000")
     assert large <= 1.2 * small
+
+
+def test_nothing_is_computed_until_a_browser_renders(recorder: Recorder) -> None:
+    run = make_run()
+    view = hcw.Insights(run)
+    finish(run, 15, view)
+    assert view._refresher is None  # no thread, no work for a view nobody sees
+    assert recorder.custom(view.comm.comm_id) == []
+    from_browser(view, {"type": "snapshot"})
+    assert view.wait_idle(30)
+    [summary] = insights_of(recorder, view)
+    assert summary["summary"]["n"] == 15
+    view.close()
