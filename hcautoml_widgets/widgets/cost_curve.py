@@ -45,7 +45,17 @@ __all__ = ["FAILED_Y", "ORIGINS", "PALETTE", "REJECTED", "CostCurve", "event_lab
 REJECTED = len(ORIGINS)  # colour index of a rejected trial
 FAILED_Y = 0.97  # on the unit scale: failed trials have no value, they sit at the top edge
 FLAG_Y = 0.93  # flags sit a little below the top edge, clear of the failed crosses and points
-Y_FORMAT = ".3~g"  # one tick format for the value axis, linear or log
+LOG_FORMAT = ".3~g"  # 0.5, 1, 2, 5, 10, 20: a log axis's ticks are round numbers
+
+
+def linear_format(lo: float, hi: float) -> str:
+    """One tick format for a linear axis over [lo, hi]: as many decimals as its tick step needs,
+    the same for every tick (0.040, 0.042, not 0.04, 0.042)."""
+    step = (hi - lo) / 6 if hi > lo else abs(hi) or 1.0
+    decimals = max(0, -math.floor(math.log10(step)))
+    if decimals > 5 or max(abs(lo), abs(hi)) >= 1e6:
+        return ".2e"
+    return f",.{decimals}f"
 
 
 def _finite(x: Any) -> TypeGuard[float]:
@@ -83,7 +93,7 @@ class CostCurve(w.VBox):
         self._unit = bq.LinearScale(min=0.0, max=1.0)
         self._color = bq.OrdinalColorScale(domain=list(range(len(PALETTE))), colors=PALETTE)
         self._ax_x = bq.Axis(scale=self._sx, label="trial", grid_lines="none", tick_format="d")
-        self._ax_y = self._value_axis()
+        self._ax_y = self._value_axis(log=False)
         # No integrated toolbar: it floats over the top right corner, where the newest flags are,
         # and its pan/zoom fights the fixed domains below.
         self.figure = bq.Figure(marks=[], axes=[self._ax_x, self._ax_y], animation_duration=0,
@@ -170,9 +180,10 @@ class CostCurve(w.VBox):
         return "log" if isinstance(self._ax_y.scale, bq.LogScale) else "linear"
 
     # -- marks --------------------------------------------------------------------------------
-    def _value_axis(self) -> bq.Axis:
+    def _value_axis(self, log: bool) -> bq.Axis:
         return bq.Axis(scale=self._sy, side="left", label=self.metric,
-                       tick_format=Y_FORMAT, grid_lines="dashed", label_offset="52px")
+                       tick_format=LOG_FORMAT if log else ".3~g",
+                       grid_lines="dashed", label_offset="56px")
 
     def _point_mark(self, data: dict[str, Any]) -> bq.Scatter:
         mark = bq.Scatter(scales={"x": self._sx, "y": self._sy, "color": self._color},
@@ -376,10 +387,15 @@ class CostCurve(w.VBox):
             y_min, y_max = lo - pad, hi + 3 * pad
         with self._sy.hold_sync():
             self._sy.min, self._sy.max = float(y_min), float(y_max)
+        if not self.log_toggle.value:
+            self._ax_y.tick_format = linear_format(y_min, y_max)
 
     def _on_log(self, change: dict[str, Any]) -> None:
         with self._lock:
             self._sy = bq.LogScale() if change["new"] else bq.LinearScale()
+            # A new axis, not a new scale on the old one: bqplot's axis view keeps drawing the
+            # ticks of the scale it was created with (the log toggle showed linear ticks).
+            self._ax_y = self._value_axis(log=change["new"])
             self._ylim = None  # recomputed over every value for the new scale
             self._set_domains()
             for series in (self.best, self.points):
@@ -387,9 +403,6 @@ class CostCurve(w.VBox):
                     mark.scales = {**mark.scales, "y": self._sy}
             for mark in (self.best_tail, self.ring):
                 mark.scales = {**mark.scales, "y": self._sy}
-            # A new axis, not a new scale on the old one: bqplot's axis view keeps drawing the
-            # ticks of the scale it was created with (the log toggle showed linear ticks).
-            self._ax_y = self._value_axis()
             self.figure.axes = [self._ax_x, self._ax_y]
 
     @staticmethod

@@ -65,6 +65,15 @@ def test_expert_knowledge_notebook_renders(
     nb = _run_and_see_views(lab_server, open_notebook, "02_expert_knowledge.ipynb", 240_000)
     # Two bqplot figures: the comparison of strategies and the dashboard's cost curve.
     assert nb.panel.locator(".bqplot").count() >= 2
+    # The comparison draws each strategy in its own colour, so its legend tells them apart.
+    chart = nb.panel.locator(".bqplot").first
+    chart.scroll_into_view_if_needed()
+    colours = chart.locator("svg path.line").evaluate_all(
+        "ps => ps.map(p => getComputedStyle(p).stroke)")
+    assert len(set(colours)) == 4, colours  # each line and its legend entry
+    legend = chart.locator("svg text.legendtext").all_text_contents()
+    assert {"no steering", "constraints", "priors", "constraints + priors"} <= set(legend), legend
+    chart.screenshot(path=str(nb.output_dir / "expert_knowledge_comparison.png"))
     nb.panel.locator('.hcw-control-bar[data-status="finished"]').wait_for()
     nb.panel.locator(".hcw-dashboard").first.scroll_into_view_if_needed()
     nb.screenshot("expert_knowledge")

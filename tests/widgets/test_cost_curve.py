@@ -9,7 +9,7 @@ import numpy as np
 
 import hcautoml_widgets as hcw
 from hcautoml_widgets.widgets._chunks import ChunkedSeries, segments
-from hcautoml_widgets.widgets.cost_curve import REJECTED, nice_ceiling
+from hcautoml_widgets.widgets.cost_curve import REJECTED, linear_format, nice_ceiling
 from tests.widgets.helpers import finish, make_run
 from tests.widgets.recording import Recorder
 
@@ -142,7 +142,10 @@ def test_log_toggle_gives_the_axis_the_new_scale_and_back(recorder: Recorder) ->
     ax = curve.figure.axes[1]
     assert isinstance(ax.scale, bq.LinearScale) and curve.tick_scale() == "linear"
     assert all(m.scales["y"] is ax.scale for m in curve.points.marks)
-    assert {a.tick_format for a in curve.figure.axes} == {"d", ".3~g"}
+    # one format per axis, with the decimals the domain needs
+    assert ax.tick_format == linear_format(ax.scale.min, ax.scale.max)
+    assert linear_format(0.0235, 0.0421) == ",.3f" and linear_format(0, 35) == ",.0f"
+    assert linear_format(1e-7, 3e-7) == ".2e"
     curve.close()
 
 
