@@ -45,6 +45,8 @@ interface Status {
   best_trial_number: number | null;
   started_at: number | null;
   now: number;
+  /** Set by an attached run (a worker fleet): the workers that beat lately. */
+  workers_alive?: number | null;
 }
 
 const CSS = `
@@ -125,6 +127,7 @@ function render({ model, el }: RenderProps<Model>): () => void {
     root.dataset.status = st.status;
     const stepping = st.status === "running" && st.step_remaining !== null && st.step_remaining !== undefined;
     statusEl.textContent = stepping ? `stepping (${st.step_remaining} left)` : st.status;
+    if (typeof st.workers_alive === "number") statusEl.textContent += ` · ${st.workers_alive} workers alive`;
     statusEl.title = st.reason ?? "";
     buttons.get("start")!.textContent = startLabel(st.status);
     const enabled = ENABLED[st.status] ?? [];
