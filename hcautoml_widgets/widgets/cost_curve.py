@@ -48,6 +48,18 @@ FLAG_Y = 0.93  # flags sit a little below the top edge, clear of the failed cros
 LOG_FORMAT = ".3~g"  # 0.5, 1, 2, 5, 10, 20: a log axis's ticks are round numbers
 
 
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Round ticks for a log axis over [lo, hi]: 1, 2, 5 per decade, or every digit when the
+    domain is less than a decade and a half (d3 labels all nine a decade: they run together)."""
+    for mantissas in ((1.0,), (1.0, 2.0, 5.0), tuple(float(m) for m in range(1, 10))):
+        ticks = [float(f"{m * 10.0 ** k:.12g}")
+                 for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+                 for m in mantissas if lo <= m * 10.0 ** k <= hi]
+        if len(ticks) >= 4 or mantissas[-1] == 9.0:
+            return ticks
+    return [lo, hi]
+
+
 def linear_format(lo: float, hi: float) -> str:
     """One tick format for a linear axis over [lo, hi]: as many decimals as its tick step needs,
     the same for every tick (0.040, 0.042, not 0.04, 0.042)."""
@@ -382,9 +394,11 @@ class CostCurve(w.VBox):
         if self.log_toggle.value:
             pad = (hi / lo) ** 0.05 if hi > lo else 2.0
             y_min, y_max = lo / pad, hi * pad**3
+            self._ax_y.tick_values = log_ticks(y_min, y_max)
         else:
             pad = (hi - lo) * 0.05 or abs(hi) * 0.05 or 1.0
-            y_min, y_max = lo - pad, hi + 3 * pad
+            # No negative ticks under values that cannot be negative (errors, losses).
+            y_min, y_max = (max(lo - pad, 0.0) if lo >= 0 else lo - pad), hi + 3 * pad
         with self._sy.hold_sync():
             self._sy.min, self._sy.max = float(y_min), float(y_max)
         if not self.log_toggle.value:

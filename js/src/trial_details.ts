@@ -10,7 +10,11 @@ export interface QueueItem {
 }
 
 function short(v: unknown): string {
-  return typeof v === "number" || typeof v === "string" || typeof v === "boolean" ? fmt(v) : JSON.stringify(v);
+  if (typeof v === "number" || typeof v === "string" || typeof v === "boolean") return fmt(v);
+  if (v && typeof v === "object" && !Array.isArray(v)) {
+    return `{${Object.entries(v).map(([k, x]) => `${k}=${short(x)}`).join(", ")}}`;
+  }
+  return JSON.stringify(v);
 }
 
 const configText = (cfg: Record<string, unknown>) => Object.entries(cfg).map(([k, v]) => `${k}=${short(v)}`).join(", ");

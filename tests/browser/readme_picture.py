@@ -1,4 +1,5 @@
-"""Make the README's picture: the quickstart's dashboard in the middle of a steered run.
+"""Make the README's picture: the quickstart's dashboard in the middle of a steered run, on a log
+axis, with the best trial selected (its row and details in the table, its point ringed).
 
 Not a test; run it by hand when the views change (it uses the same harness as the browser tests):
 
@@ -56,7 +57,7 @@ def main(out: Path) -> None:
 
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1500, "height": 1000})
+                page = browser.new_page(viewport={"width": 1500, "height": 1500})
                 nb = Notebook(page, server, "quickstart.ipynb", ConsoleLog(), out.parent)
                 nb.goto()
                 for i in indices:
@@ -64,9 +65,17 @@ def main(out: Path) -> None:
                     nb.wait_cell_done(i)
                 while nb.kernel.eval("run.counts['complete']") < TRIALS_IN_PICTURE:
                     time.sleep(0.5)
-                nb.kernel.exec("run.pause()")
+                nb.kernel.exec("run.pause(); run.wait()")
                 time.sleep(1.0)  # the last deltas reach the page
                 dash = nb.panel.locator(".hcw-dashboard").first
+                # The values span a decade: the log axis shows them best. The best trial
+                # selected: its row highlighted with its details, its point ringed.
+                dash.locator("button.hcw-log-toggle").click()
+                best = nb.kernel.eval("run.best_trial_number")
+                row = dash.locator(f'.hcw-trial-table .hcw-row[data-number="{best}"]')
+                row.locator(".hcw-c-origin").click()
+                dash.locator(f'.hcw-details[data-number="{best}"]').wait_for()
+                time.sleep(1.0)
                 dash.scroll_into_view_if_needed()
                 out.parent.mkdir(parents=True, exist_ok=True)
                 dash.screenshot(path=str(out))

@@ -9,7 +9,7 @@ import numpy as np
 
 import hcautoml_widgets as hcw
 from hcautoml_widgets.widgets._chunks import ChunkedSeries, segments
-from hcautoml_widgets.widgets.cost_curve import REJECTED, linear_format, nice_ceiling
+from hcautoml_widgets.widgets.cost_curve import REJECTED, linear_format, log_ticks, nice_ceiling
 from tests.widgets.helpers import finish, make_run
 from tests.widgets.recording import Recorder
 
@@ -138,6 +138,10 @@ def test_log_toggle_gives_the_axis_the_new_scale_and_back(recorder: Recorder) ->
     assert ax is not first_axis and isinstance(ax.scale, bq.LogScale)
     assert all(m.scales["y"] is ax.scale for m in curve.points.marks)
     assert curve.tick_scale() == "log" and ax.scale.min > 0
+    assert list(ax.tick_values) == log_ticks(ax.scale.min, ax.scale.max)
+    assert log_ticks(0.015, 0.7) == [0.02, 0.05, 0.1, 0.2, 0.5]
+    assert log_ticks(0.5, 0.9) == [0.5, 0.6, 0.7, 0.8, 0.9]
+    assert log_ticks(1e-3, 1e3) == [1e-3, 1e-2, 0.1, 1, 10, 100, 1e3]
     curve.log_toggle.value = False
     ax = curve.figure.axes[1]
     assert isinstance(ax.scale, bq.LinearScale) and curve.tick_scale() == "linear"
