@@ -61,6 +61,10 @@ def _configure(sampler: Any, parts: list[str]) -> str:
             sampler.prior_bound = float(value)
         elif key == "conf":
             confidence = value
+        elif key == "always":
+            sampler.refine_always = True
+        elif key == "incconf":
+            sampler.incumbent_confidence = value
     return confidence
 
 

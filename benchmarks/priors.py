@@ -71,10 +71,9 @@ def run_study(problems: list[str], arms: list[str], seeds: list[int], budgets: d
     wanted = [(p, a, s) for p in problems for a in arms for s in seeds_of(a)]
     keys = {w: _key(w[0], w[1], w[2], budgets[w[0]]) for w in wanted}
     todo = [w for w in wanted if keys[w] not in cache]
-    # SMAC's runs cost ~100x the others: run everything else first, then SMAC seed by seed, so
-    # that a time limit leaves every SMAC arm with the same seeds.
-    todo.sort(key=lambda w: (w[1].startswith("smac"), w[2] if w[1].startswith("smac") else 0,
-                             w[0], w[1], w[2]))
+    # SMAC's runs cost ~100x the others: run everything else first, then SMAC; both seed by
+    # seed, so that a time limit leaves every arm with the same seeds.
+    todo.sort(key=lambda w: (w[1].startswith("smac"), w[2], w[0], w[1]))
     log(f"priors: {len(wanted)} runs, {len(wanted) - len(todo)} cached, {len(todo)} to run "
         f"on {workers} worker(s)")
     CACHE.parent.mkdir(parents=True, exist_ok=True)

@@ -109,6 +109,9 @@ class SteeredSampler(BaseSampler):
         self.incumbent_beta = float(incumbent_beta)
         self.evidence_fading = bool(evidence_fading)
         self.startup_prior_share = float(startup_prior_share)
+        self.incumbent_confidence = "high"
+        # Refine around the incumbent even when no prior is stated (ablation knob).
+        self.refine_always = False
         # Ablation knob (None: off): bound the prior term's spread over the candidates by this
         # multiple of the spread of TPE's own score.
         self.prior_bound: float | None = None
@@ -145,8 +148,10 @@ class SteeredSampler(BaseSampler):
         versions: list[int] = []
         accepted: list[tuple[Mapping[str, Any], float]] = []
         evidence: dict[str, Evidence] | None = None
+        incumbent: tuple[Mapping[str, Any], float] | None = None
         finished: list[FrozenTrial] = []
-        if state.priors or state.accepted_since:
+        refine = self.incumbent_beta > 0 and (bool(state.priors) or self.refine_always)
+        if state.priors or state.accepted_since or refine:
             # Only beliefs need the history (to count t since each was stated): skip the scan
             # otherwise, it is the one per-trial cost that grows with the run.
             finished = [t for t in study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,),
@@ -156,18 +161,20 @@ class SteeredSampler(BaseSampler):
         if state.accepted_since:
             configs = {t.number: t.params for t in finished if t.number in state.accepted_since}
             accepted = accepted_evidence(state, configs, versions, self.prior_beta)
-        if state.priors and finished and len(study.directions) == 1:
+        if (state.priors or refine) and finished and len(study.directions) == 1:
             sign = 1.0 if study.direction == StudyDirection.MINIMIZE else -1.0
             losses = [sign * float(t.values[0]) for t in finished]
-            if self.evidence_fading:
+            if self.evidence_fading and state.priors:
                 pairs = [(t.params, v) for t, v in zip(finished, losses, strict=True)]
                 evidence = evidence_for(state, self.space, pairs)
-            if self.incumbent_beta > 0:
+            if refine:
                 best = int(np.argmin(losses))
-                # t counts the trials finished since the incumbent: refinement is strongest
-                # right after an improvement and fades while the incumbent stays unbeaten.
-                accepted.append((finished[best].params,
-                                 self.incumbent_beta / (len(finished) - best)))
+                # t counts the trials finished since the incumbent was found (or since TPE's
+                # start-up ended): refinement is strongest right after an improvement and fades
+                # while the incumbent stays unbeaten.
+                start = max(best + 1, getattr(self.base_sampler, "_n_startup_trials", 0))
+                incumbent = (finished[best].params,
+                             self.incumbent_beta / (1 + max(0, len(finished) - start)))
         ctx = TrialContext(
             space=self.space,
             state=state,
@@ -176,6 +183,8 @@ class SteeredSampler(BaseSampler):
             rng=self._rng,
             enqueued=self.steering.take_next(trial.number),
             prior_bound=self.prior_bound,
+            incumbent=incumbent,
+            incumbent_confidence=self.incumbent_confidence,
         )
         if state.priors and self.startup_prior_share < 1 and isinstance(self.base_sampler,
                                                                           TPESampler):

@@ -83,7 +83,10 @@ def _augment(ctx: TrialContext, samples: dict[str, np.ndarray],
                 prior_rows[name][bad] = ctx.draw_uniform(spec, int(bad.sum()))
         parts.append(prior_rows)
         source += ["prior"] * n
-        for config, _w in ctx.accepted:
+        around = [(config, "medium") for config, _w in ctx.accepted]
+        if ctx.incumbent is not None:
+            around.append((ctx.incumbent[0], ctx.incumbent_confidence))
+        for config, confidence in around:
             near = {k: v[base_rows[: max(1, n // 4)]].copy() for k, v in samples.items()}
             m = len(next(iter(near.values())))
             for name in names:
@@ -91,7 +94,7 @@ def _augment(ctx: TrialContext, samples: dict[str, np.ndarray],
                 if spec is None or name not in config or name in ctx.state.pins:
                     continue
                 if ctx.obeys(name, config[name]):
-                    near[name] = ctx.draw_near(spec, config[name], m)
+                    near[name] = ctx.draw_near(spec, config[name], m, confidence)
                 elif not ctx.feasible(name, near[name]).all():
                     bad = ~ctx.feasible(name, near[name])
                     near[name][bad] = ctx.draw_uniform(spec, int(bad.sum()))

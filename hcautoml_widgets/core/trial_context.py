@@ -24,7 +24,7 @@ DEFAULT_PRIOR_BETA = 10.0
 # While a prior is active, the incumbent acts as an accepted trial of weight this / t.
 DEFAULT_INCUMBENT_BETA = 10.0
 # The largest share of TPE's start-up trials drawn from the priors.
-DEFAULT_STARTUP_PRIOR_SHARE = 1.0
+DEFAULT_STARTUP_PRIOR_SHARE = 0.5
 _TOL = 1e-9
 
 
@@ -47,6 +47,8 @@ class TrialContext:
     counterfactual: dict[str, Any] | None = None  # the model's own choice, without steering
     n_candidates: int = 0
     prior_bound: float | None = None  # cap on the prior term's spread, in units of TPE's own
+    incumbent: tuple[Mapping[str, Any], float] | None = None  # (config, weight) while priors act
+    incumbent_confidence: str = "high"  # the width of the search around the incumbent
 
     # -- constraints --------------------------------------------------------------------------
     def spec(self, name: str) -> ParamSpec | None:
@@ -137,9 +139,10 @@ class TrialContext:
         idx = self.allowed_indices(spec)
         return np.asarray([prior.sample_choice(self.rng, idx) for _ in range(n)], dtype=float)
 
-    def draw_near(self, spec: ParamSpec, center: Any, n: int) -> np.ndarray:
-        """Draws around an accepted trial's value, as a medium-confidence prior would give."""
-        prior = Prior.from_confidence(spec, center, "medium")
+    def draw_near(self, spec: ParamSpec, center: Any, n: int,
+                  confidence: str = "medium") -> np.ndarray:
+        """Draws around an accepted trial's value, as a prior of ``confidence`` would give."""
+        prior = Prior.from_confidence(spec, center, confidence)
         return self.draw_prior(spec, prior, n)
 
     def _snap_all(self, spec: ParamSpec, u: np.ndarray) -> np.ndarray:
@@ -159,7 +162,8 @@ class TrialContext:
 
     # -- the piBO term ------------------------------------------------------------------------
     def has_beliefs(self, names: list[str]) -> bool:
-        return any(n in self.weights for n in names) or bool(self.accepted)
+        return (any(n in self.weights for n in names) or bool(self.accepted)
+                or self.incumbent is not None)
 
     def prior_term(self, samples: Mapping[str, np.ndarray],
                    names: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -179,17 +183,22 @@ class TrialContext:
             lp = self._accepted_log_pdf(config, samples)
             raw += lp
             weighted += w * lp
+        if self.incumbent is not None and samples:
+            config, w = self.incumbent
+            lp = self._accepted_log_pdf(config, samples, self.incumbent_confidence)
+            raw += lp
+            weighted += w * lp
         return weighted, raw
 
-    def _accepted_log_pdf(self, config: Mapping[str, Any],
-                          samples: Mapping[str, np.ndarray]) -> np.ndarray:
+    def _accepted_log_pdf(self, config: Mapping[str, Any], samples: Mapping[str, np.ndarray],
+                          confidence: str = "medium") -> np.ndarray:
         n = len(next(iter(samples.values())))
         total = np.zeros(n)
         for name, x in samples.items():
             spec = self.spec(name)
             if spec is None or name not in config or spec.kind == "constant":
                 continue
-            total += Prior.from_confidence(spec, config[name], "medium").log_pdf(spec, x)
+            total += Prior.from_confidence(spec, config[name], confidence).log_pdf(spec, x)
         return total
 
     def prior_probability(self, name: str) -> float:

@@ -208,3 +208,42 @@ def test_sampler_on_a_plain_study_without_space_passes_through() -> None:
     study = optuna.create_study(sampler=SteeredSampler(seed=0))
     study.optimize(lambda t: t.suggest_float("z", -1, 1) ** 2, n_trials=15)
     assert len(study.trials) == 15
+
+
+def test_the_incumbent_is_refined_while_a_prior_is_active() -> None:
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0)), "y": Float("y", (0.0, 10.0))})
+    space = SearchSpace.from_any(cs)
+    for beta in (10.0, 0.0):
+        steering = Steering(space)
+        sampler = SteeredSampler(steering, TPESampler(seed=0, n_startup_trials=5), seed=0,
+                                 incumbent_beta=beta)
+        study = optuna.create_study(sampler=sampler)
+        run_trials(study, space, 8, lambda c: abs(c["x"] - 2) + abs(c["y"] - 7))
+        best = study.best_trial
+        assert sampler._context(study, study.ask()._cached_frozen_trial).incumbent is None
+        steering.prior("x", 5.0, "low")
+        ctx = sampler._context(study, study.ask()._cached_frozen_trial)
+        if beta:
+            assert ctx.incumbent is not None and ctx.incumbent[0] == best.params
+            # 8 finished, best among them, start-up of 5: weight beta / (1 + trials after both)
+            start = max(best.number + 1, 5)
+            assert ctx.incumbent[1] == pytest.approx(beta / (1 + 8 - start))
+        else:
+            assert ctx.incumbent is None
+
+
+def test_only_part_of_the_startup_is_drawn_from_the_prior() -> None:
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0))})
+    space = SearchSpace.from_any(cs)
+    shares = []
+    for share in (1.0, 0.5):
+        steering = Steering(space)
+        steering.prior("x", 9.0, "high")
+        study = optuna.create_study(sampler=SteeredSampler(
+            steering, TPESampler(seed=0, n_startup_trials=40), seed=0, prior_beta=40.0,
+            startup_prior_share=share))
+        # beta = 40 keeps the prior's weight >= 1 over the 40 trials, so only the share decides.
+        trials = run_trials(study, space, 40, lambda c: 0.0)
+        shares.append(sum(t.system_attrs[ATTR_ORIGIN] == "prior" for t in trials) / 40)
+    assert shares[0] > 0.9
+    assert 0.25 < shares[1] < 0.75
