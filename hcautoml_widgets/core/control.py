@@ -124,6 +124,7 @@ class Controller:
         self._unentered: set[int] = set()  # threads holding a claimed slot not yet entered
         self._worker_ids: set[int] = set()
         self._hooks: list[PreClaimHook] = []
+        self._waiters = 0  # threads in wait() or waiting for claimed slots to enter
 
     # -- hooks --------------------------------------------------------------------------------
     def add_hook(self, hook: PreClaimHook) -> Callable[[], None]:
@@ -224,11 +225,15 @@ class Controller:
             return True
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
-            while self.workers and not (self.status == Status.PAUSED and self.active == 0):
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    return False
-                self._cond.wait(left)
+            self._waiters += 1
+            try:
+                while self.workers and not (self.status == Status.PAUSED and self.active == 0):
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        return False
+                    self._cond.wait(left)
+            finally:
+                self._waiters -= 1
         return True
 
     # -- calls from the workers ---------------------------------------------------------------
@@ -272,7 +277,7 @@ class Controller:
         with self._cond:
             self._unentered.discard(threading.get_ident())
             self.entered += 1
-            self._cond.notify_all()
+            self._wake()
 
     def release(self, failed: bool, error: str | None) -> None:
         """The claimed slot's trial has been told (or broke before its objective)."""
@@ -282,7 +287,7 @@ class Controller:
             self._failures_in_row = self._failures_in_row + 1 if failed else 0
             if self._failures_in_row >= self.max_consecutive_failures:
                 self.fail(f"{self._failures_in_row} trials in a row failed; last error: {error}")
-            self._cond.notify_all()
+            self._wake()
         self._on_change()
 
     # -- internals ----------------------------------------------------------------------------
@@ -309,8 +314,18 @@ class Controller:
         """Wait (holding the condition) until every claimed slot has entered its objective,
         except one held by the calling thread."""
         me = threading.get_ident()
-        while self._unentered - {me}:
-            self._cond.wait(0.05)
+        self._waiters += 1
+        try:
+            while self._unentered - {me}:
+                self._cond.wait(0.05)
+        finally:
+            self._waiters -= 1
+
+    def _wake(self) -> None:
+        """Wake wait() and pause() only when one is waiting: a notify per trial would make the
+        waiting thread take the GIL for nothing, which on a busy machine costs a time slice."""
+        if self._waiters:
+            self._cond.notify_all()
 
     def _set(self, status: Status, reason: str | None) -> None:
         self.status = status
