@@ -146,8 +146,21 @@ def spread(data: Trials, evaluator: str = "ped-anova", refits: int = 5, seed: in
         fits.append(_shares(study_of(data, sample), data.names, ev_k))
         if progress is not None:
             progress(k + 2, total)
+    return combine(data.names, full, fits)
+
+
+def fanova_fit(data: Trials, seed: int) -> dict[str, float]:
+    """One fANOVA fit (a job for the insights' worker process: one refit per job, so the
+    progress can be told between jobs)."""
+    require(data, "importance")
+    return _shares(study_of(data), data.names, _evaluator("fanova", seed))
+
+
+def combine(names: list[str], full: dict[str, float], fits: list[dict[str, float]]
+            ) -> pd.DataFrame:
+    """The fit on all trials with the 10th-90th percentile interval of the refits."""
     rows = []
-    for name in data.names:
+    for name in names:
         values = np.array([f[name] for f in fits] or [full[name]])
         rows.append({"name": name, "share": full[name],
                      "low": float(min(np.percentile(values, 10), full[name])),

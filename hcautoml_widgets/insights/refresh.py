@@ -3,10 +3,11 @@
 A :class:`Refresher` listens to the run's feed (its callback only counts, in constant time) and
 recomputes the summary in its own daemon thread when enough new trials arrived and a few seconds
 passed since the last refresh, or when a review changed which trials count. Once the run stops
-running, the trials that arrived since the last refresh are taken in at once. The thread runs at a
-lower CPU priority than the optimiser and rests at least five times as long as its last refresh
-took, so on a two-core machine it never takes a core away from the search for long. fANOVA, which
-takes seconds to tens of seconds, runs on request in a second thread and reports its progress.
+running, the trials that arrived since the last refresh are taken in at once. The computing itself
+happens in a worker process (``_pool.py``), so it never holds the GIL against the optimiser; the
+refresher rests at least five times as long as its last refresh took, so on a two-core machine
+it never takes a core away from the search for long. fANOVA, which takes seconds to tens of
+seconds, runs on request (one refit per job) and reports its progress.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from hcautoml_widgets.insights import _pool
 from hcautoml_widgets.insights import summary as summary_mod
 from hcautoml_widgets.insights._data import MIN_TRIALS, trials
+from hcautoml_widgets.insights.importance import combine, fanova_fit
 
 _log = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ class Refresher:
         self.min_new = max(1, int(min_new))
         self.min_interval = float(min_interval)
         self._listener = listener
-        self._compute = compute or summary_mod.compute
+        self._compute = compute
         self._cond = threading.Condition()
         self._new = 0
         self._changed = True  # compute once at start: a loaded run already has trials
@@ -122,12 +125,18 @@ class Refresher:
             if len(data) < MIN_TRIALS and self.latest is not None and "error" in self.latest \
                     and self.latest.get("n") == len(data):
                 return self.latest
-            result = self._compute(data)
+            if self._compute is not None:
+                result = self._compute(data)
+            else:
+                result = _pool.call("summary", summary_mod.compute, data)
         except Exception as exc:  # a bug must not kill the thread: the view shows it
             _log.exception("insights refresh failed")
             result = {"n": 0, "error": f"{type(exc).__name__}: {exc}"}
         self._last = time.monotonic()
-        self._cost = self._last - started
+        # The computing time, as the worker measured it (the first call also waits for the
+        # worker process to start, which says nothing about the next refreshes).
+        self._cost = (float(result.get("seconds") or 0.0) if self._compute is None
+                      else self._last - started)
         self.refreshes += 1
         self.latest = result
         point = None
@@ -164,8 +173,17 @@ class Refresher:
                 self._announce({"kind": "progress", "done": done, "total": total})
 
             try:
-                imp = summary_mod.importance_part(data, "fanova", refits=refits,
-                                                  progress=progress)
+                # One job per refit, in the worker process: fANOVA is pure Python for tens of
+                # seconds, which in a thread would hold the GIL against the optimiser.
+                total = refits + 1
+                fits = []
+                for k in range(total):
+                    fits.append(_pool.call("fanova", fanova_fit, data, k))
+                    progress(k + 1, total)
+                frame = combine(data.names, fits[0], fits[1:])
+                imp = [{"name": r.name, "share": summary_mod.short(r.share),
+                        "low": summary_mod.short(r.low), "high": summary_mod.short(r.high)}
+                       for r in frame.itertuples()]
                 self.fanova = {"kind": "fanova", "n": len(data), "importance": imp}
             except Exception as exc:
                 _log.exception("fANOVA failed")

@@ -8,6 +8,7 @@ never on the number of trials, so sending it every few seconds keeps bytes per t
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -45,9 +46,11 @@ def compute(data: Trials, evaluator: str = "ped-anova", seed: int = 0) -> dict[s
     """The whole refresh for ``data`` (see the module docstring).
 
     Returns ``{"n", "evaluator", "importance": [{name, share, low, high}], "pd": {name:
-    {"x", "mean", "std"}}, "pair": {"a", "b", "x", "y", "mean", "std", "strength"} | None}``, or
+    {"x", "mean", "std"}}, "pair": {"a", "b", "x", "y", "mean", "std", "strength"} | None,
+    "seconds"}`` (the time it took), or
     ``{"n", "error"}`` when there are too few trials.
     """
+    started = time.perf_counter()
     n = len(data)
     if n < MIN_TRIALS:
         return {"n": n, "error": f"insights start after {MIN_TRIALS} completed, non-rejected "
@@ -68,4 +71,5 @@ def compute(data: Trials, evaluator: str = "ped-anova", seed: int = 0) -> dict[s
             pair = {"a": a, "b": b, "x": _arr(va), "y": _arr(vb),
                     "mean": [_arr(row) for row in mean], "std": [_arr(row) for row in std],
                     "strength": short(strength)}
-    return {"n": n, "evaluator": evaluator, "importance": imp, "pd": pd_part, "pair": pair}
+    return {"n": n, "evaluator": evaluator, "importance": imp, "pd": pd_part, "pair": pair,
+            "seconds": short(time.perf_counter() - started)}

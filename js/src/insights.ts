@@ -96,7 +96,7 @@ function render({ model, el }: RenderProps): () => void {
     h("div", { class: "hcw-ins-top" }, impBox, fanovaBox, histBox, pairBox),
     h("div", { class: "hcw-ins-section" }, "Partial dependence (model of the objective; band: ± 1 sd over trees; ticks: trials)"),
     pdBox,
-    h("div", { class: "hcw-ins-section" }, "All trials (colour: objective, dark is better; dashed red: failed; dotted grey: rejected)"),
+    h("div", { class: "hcw-ins-section" }, "All trials (colour: rank of the objective, dark is better; dashed red: failed; dotted grey: rejected)"),
     pcBox,
   );
   el.append(root);

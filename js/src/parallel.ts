@@ -10,10 +10,11 @@
 //   button[data-action="narrow"|"prior"|"clear"], .hcw-pc-done, .hcw-pc-error (inline error)
 import { axisLeft } from "d3-axis";
 import { brushY, type BrushBehavior } from "d3-brush";
-import { scaleLinear, scaleLog, scalePoint } from "d3-scale";
+import { scaleLinear, scaleLog, scalePoint, scaleSequentialQuantile } from "d3-scale";
+import { interpolateViridis } from "d3-scale-chromatic";
 import { select } from "d3-selection";
 import { fmt, h, type Ack, type Row, type Scalar } from "./base";
-import { numericTicks, objectiveColor, type Axis, type Steer } from "./insights_charts";
+import { numericTicks, type Axis, type Steer } from "./insights_charts";
 
 export type Sel = [number, number] | Scalar[];
 export interface Edit {
@@ -283,13 +284,18 @@ export class ParallelCoords {
   }
 
   private drawLines(): void {
-    const [lo, hi] = this.valueDomain();
-    const color = objectiveColor(lo, hi, this.direction);
-    const sign = this.direction === "minimize" ? -1 : 1;
+    // Colour by rank: one outlier would otherwise paint every good trial the same dark.
+    const sign = this.direction === "minimize" ? 1 : -1;
+    const done = [...this.rows.values()].filter((r) => r.state === "complete" && r.value !== null);
+    const rank = scaleSequentialQuantile((t: number) => interpolateViridis(0.9 * t))
+      .domain(done.map((r) => sign * (r.value as number)));
+    const color = (v: number) => rank(sign * v);
+    // Many lines: each fainter, so that where they bunch up still reads.
+    const alpha = Math.max(0.15, Math.min(0.9, Math.sqrt(60 / Math.max(1, this.rows.size)))).toFixed(2);
     // Drawn worst first, so the best trials are on top.
     const rows = [...this.rows.values()].sort((a, b) => {
-      const va = a.state === "complete" && a.value !== null ? sign * a.value : -Infinity;
-      const vb = b.state === "complete" && b.value !== null ? sign * b.value : -Infinity;
+      const va = a.state === "complete" && a.value !== null ? -sign * a.value : -Infinity;
+      const vb = b.state === "complete" && b.value !== null ? -sign * b.value : -Infinity;
       return va - vb;
     });
     const frag = document.createDocumentFragment();
@@ -305,6 +311,7 @@ export class ParallelCoords {
       p.setAttribute("class", cls);
       p.setAttribute("d", this.linePath(r));
       if (stroke) p.setAttribute("stroke", stroke);
+      p.setAttribute("stroke-opacity", alpha);
       p.dataset.n = String(r.n);
       p.dataset.state = r.state;
       if (r.review) p.dataset.review = r.review;
