@@ -65,10 +65,10 @@ class AttachedRun(Run):
         self.refreshes = 0
         self._max_trial_id = -1
         self._unfinished: set[int] = set()
-        self._waiting: dict[int, int] = {}  # enqueue seq -> WAITING trial id made here
         self._poll_lock = threading.Lock()
         self._closed = threading.Event()
         self._poller: threading.Thread | None = None
+        self._adopting = threading.local()  # set while this thread applies an edit made elsewhere
         self.steering.subscribe(self._on_own_edit)
         self.refresh()
         self._poller = threading.Thread(target=self._poll, name="hcw-attach", daemon=True)
@@ -180,8 +180,12 @@ class AttachedRun(Run):
         """An edit stored by another process (another notebook)."""
         if ev.seq <= len(self.steering.log):  # ours, stored first, applied meanwhile
             return
-        with contextlib.suppress(ValueError):  # out of order: the next refresh reads it again
-            self.steering.append(ev)
+        self._adopting.on = True
+        try:
+            with contextlib.suppress(ValueError):  # out of order: the next refresh rereads it
+                self.steering.append(ev)
+        finally:
+            self._adopting.on = False
 
     def _take(self, trials: list[FrozenTrial]) -> None:
         for t in trials:
@@ -201,21 +205,20 @@ class AttachedRun(Run):
 
     # -- enqueues: Optuna's WAITING trials, which the storage hands to one worker -------------
     def _on_own_edit(self, ev: SteeringEvent) -> None:
-        if threading.current_thread() is self._poller:
-            return  # made elsewhere; its maker queued it
+        if getattr(self._adopting, "on", False):
+            return  # made elsewhere (another notebook), which queued it
         if ev.kind == "enqueue":
-            self._waiting[ev.seq] = enqueue_waiting(self._storage, self._study_id, ev.seq,
-                                                    dict(ev.payload["config"]))
+            enqueue_waiting(self._storage, self._study_id, ev.seq, dict(ev.payload["config"]))
         elif ev.kind == "undo" and ev.payload.get("kind") == "enqueue":
-            trial_id = self._waiting.pop(int(ev.payload["target"]), None)
-            if trial_id is not None:
-                self._cancel_waiting(trial_id)
+            self._cancel_waiting(int(ev.payload["target"]))
 
-    def _cancel_waiting(self, trial_id: int) -> None:
-        with contextlib.suppress(Exception):  # a worker popped it first: it runs
-            if self._storage.get_trial(trial_id).state == TrialState.WAITING:
-                self._storage.set_trial_system_attr(trial_id, ATTR_ERROR, UNDONE_REASON)
-                self._storage.set_trial_state_values(trial_id, TrialState.FAIL)
+    def _cancel_waiting(self, seq: int) -> None:
+        """Fail the WAITING trial of enqueue ``seq`` (whichever notebook queued it)."""
+        for t in self._storage.get_all_trials(self._study_id, deepcopy=False,
+                                              states=(TrialState.WAITING,)):
+            if t.system_attrs.get(ATTR_ENQUEUED) == seq:
+                # False when a worker popped it first: then it runs, as enqueued.
+                fleet.cancel_waiting(self._storage, t._trial_id, ATTR_ERROR, UNDONE_REASON)
 
 
 def attach_run(storage: str | BaseStorage, study_name: str, *, space: Any = None,

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 import optuna
 from optuna.storages import BaseStorage, RDBStorage
-from optuna.trial import FrozenTrial
+from optuna.trial import FrozenTrial, TrialState
 
 from hcautoml_widgets.core.attrs import STEERING_PREFIX, steering_key
 from hcautoml_widgets.core.events import SteeringEvent
@@ -192,6 +192,38 @@ def label_trial(storage: BaseStorage, trial_id: int, wid: str) -> None:
         session.commit()
     except sa_exc.IntegrityError:  # written already, by a try whose answer was lost
         session.rollback()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def cancel_waiting(storage: BaseStorage, trial_id: int, key: str, reason: str) -> bool:
+    """Fail a WAITING trial, saying why in attribute ``key``, only if no worker has taken it
+    yet (one conditional update, so a trial a worker just popped is never failed)."""
+    if not isinstance(storage, RDBStorage):
+        if storage.get_trial(trial_id).state != TrialState.WAITING:
+            return False
+        storage.set_trial_system_attr(trial_id, key, reason)
+        storage.set_trial_state_values(trial_id, TrialState.FAIL)
+        return True
+    from datetime import datetime
+
+    from optuna.storages._rdb import models
+
+    session = storage.scoped_session()
+    try:
+        t = models.TrialModel
+        taken = (session.query(t)
+                 .filter(t.trial_id == trial_id, t.state == TrialState.WAITING)
+                 .update({"state": TrialState.FAIL, "datetime_complete": datetime.now()},
+                         synchronize_session=False))
+        if taken:
+            session.add(models.TrialSystemAttributeModel(trial_id=trial_id, key=key,
+                                                         value_json=json.dumps(reason)))
+        session.commit()
+        return bool(taken)
     except Exception:
         session.rollback()
         raise

@@ -117,3 +117,23 @@ def test_attach_refuses_a_missing_study_and_a_dead_server(pg: LocalPostgres) -> 
         hcw.Run.attach(dead, "x")
     text = str(err.value)
     assert "cannot open the storage" in text and SECRET not in text and "\n" not in text
+
+
+def test_two_notebooks_share_edits_and_queue_each_enqueue_once(pg: LocalPostgres,
+                                                              study_name: str) -> None:
+    a = hcw.Run.attach(pg.url, study_name, space=SPACE_DISTRIBUTIONS, refresh_interval=3600)
+    b = hcw.Run.attach(pg.url, study_name, refresh_interval=3600)
+    a.steering.narrow("x", 1.0, 2.0)
+    a.steering.enqueue({"x": 1.5, "y": 0.0})
+    b.refresh()  # from this thread, not the poller's
+    assert [ev.kind for ev in b.steering.log] == ["narrow", "enqueue"]
+    assert b.steering.state.ranges["x"] == (1.0, 2.0)
+    waiting = a._storage.get_all_trials(a._study_id, states=(TrialState.WAITING,))
+    assert len(waiting) == 1 and waiting[0].system_attrs["fixed_params"] == {"x": 1.5, "y": 0.0}
+    # Undoing the enqueue before any worker ran it cancels the queued trial.
+    b.steering.undo()
+    a.refresh()
+    assert a.steering.pending() == [] and b.steering.pending() == []
+    assert not a._storage.get_all_trials(a._study_id, states=(TrialState.WAITING,))
+    a.close()
+    b.close()
