@@ -1,4 +1,5 @@
-"""Compact wire formats shared by the Python views and their TypeScript twins (js/src/protocol.ts).
+"""Compact wire formats and message types shared by the Python views and their TypeScript twins
+(js/src/base.ts).
 
 Rows and samples travel as positional lists, not dicts, so a trial costs the same few hundred
 bytes whatever the run's length: no key is repeated per row, and floats are cut to six
@@ -11,9 +12,55 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Literal, TypedDict
 
-#: One letter per trial state / origin / review, decoded by js/src/protocol.ts.
+# -- message types (twins of the types in js/src/base.ts; tests/widgets/test_protocol.py checks
+# that both sides name the same operations and request kinds) ---------------------------------
+
+#: Steering methods a view may call through an "edit" request (``_base.STEERING_OPS``).
+SteeringOp = Literal["narrow", "reset", "allow", "pin", "unpin", "prior", "clear_prior",
+                     "accept", "reject", "unreview", "enqueue", "undo"]
+#: Requests a view may send; each is answered by an :class:`Ack`.
+RequestKind = Literal["edit", "control", "details", "action", "fanova"]
+#: Operations of the trial table's "action" request.
+ActionOp = Literal["enqueue_copy", "use_as_prior", "clear_queue"]
+
+
+class EditRequest(TypedDict):
+    type: Literal["edit"]
+    id: str
+    op: SteeringOp
+    args: dict[str, Any]
+
+
+# (total=False subclasses rather than NotRequired, which Python 3.10 lacks)
+class _ActionRequest(TypedDict):
+    type: Literal["action"]
+    id: str
+    op: ActionOp
+
+
+class ActionRequest(_ActionRequest, total=False):
+    n: int  # the trial (not for "clear_queue")
+
+
+class _Ack(TypedDict):
+    type: Literal["ack"]
+    id: str | int | None
+    ok: bool
+    error: str | None
+
+
+class Ack(_Ack, total=False):
+    result: Any
+
+
+class QueueItem(TypedDict):
+    id: int
+    config: dict[str, Any]
+
+
+#: One letter per trial state / origin / review, decoded by js/src/base.ts.
 STATE_CODES = {"running": "r", "complete": "c", "failed": "f", "pruned": "p"}
 ORIGIN_CODES = {"startup": "s", "model": "m", "prior": "p", "enqueued": "e", "pinned": "n"}
 REVIEW_CODES = {"accepted": "a", "rejected": "x"}

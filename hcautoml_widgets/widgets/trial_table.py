@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args
 
 import traitlets
 
 from hcautoml_widgets.core.events import undone
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, paged
-from hcautoml_widgets.widgets._protocol import num, row
+from hcautoml_widgets.widgets._protocol import ActionOp, QueueItem, num, row
 
 #: Error texts longer than this are cut in the details panel (the full text is in the run).
 MAX_ERROR_CHARS = 20_000
 #: Operations of the "action" request (js/src/base.ts ACTION_OPS).
-ACTION_OPS = ("enqueue_copy", "use_as_prior", "clear_queue")
+ACTION_OPS: tuple[ActionOp, ...] = get_args(ActionOp)
 
 
 def _jsonable(x: Any) -> Any:
@@ -39,7 +39,7 @@ class TrialTable(FeedWidget):
     def __init__(self, run: Any, **kwargs: Any) -> None:
         self._names: list[str] = list(run.space.names)
         self._reviews: dict[str, str] = {}
-        self._queue: list[dict[str, Any]] = []
+        self._queue: list[QueueItem] = []
         self._has_params: set[int] = set()  # trials whose parameters the views already have
         super().__init__(run, **kwargs)
 
@@ -50,8 +50,8 @@ class TrialTable(FeedWidget):
             self._has_params.add(n)
         return row(rec, self._names, with_params=not known)
 
-    def _queue_of(self, state: dict[str, Any]) -> list[dict[str, Any]]:
-        return [{"id": q["id"], "config": {k: num(v) for k, v in q["config"].items()}}
+    def _queue_of(self, state: dict[str, Any]) -> list[QueueItem]:
+        return [QueueItem(id=q["id"], config={k: num(v) for k, v in q["config"].items()})
                 for q in state.get("queue", [])]
 
     def snapshot(self) -> list[Message]:

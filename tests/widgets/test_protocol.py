@@ -14,9 +14,11 @@ import inspect
 import pkgutil
 import re
 from pathlib import Path
+from typing import get_args
 
 import hcautoml_widgets.widgets as views
 from hcautoml_widgets.widgets._base import STEERING_OPS, FeedWidget
+from hcautoml_widgets.widgets._protocol import RequestKind, SteeringOp
 from hcautoml_widgets.widgets.trial_table import ACTION_OPS, TrialTable
 from tests.widgets.helpers import make_run
 
@@ -40,7 +42,7 @@ def feed_widgets() -> list[type[FeedWidget]]:
 
 
 def test_steering_operations_agree() -> None:
-    assert ts_const("STEERING_OPS") == set(STEERING_OPS)
+    assert ts_const("STEERING_OPS") == set(STEERING_OPS) == set(get_args(SteeringOp))
 
 
 def test_request_kinds_agree_with_the_views_handlers() -> None:
@@ -51,7 +53,7 @@ def test_request_kinds_agree_with_the_views_handlers() -> None:
         kernel |= set(view.requests())
         view.close()
     assert len(feed_widgets()) >= 3
-    assert ts_const("REQUEST_KINDS") == kernel
+    assert ts_const("REQUEST_KINDS") == kernel == set(get_args(RequestKind))
 
 
 def test_table_actions_agree() -> None:
