@@ -92,7 +92,7 @@ export class ParamRow {
     readonly p: ParamSpec,
     private readonly edit: Edit,
   ) {
-    this.counts = p.kind === "categorical" ? new Map() : new Array(BINS).fill(0);
+    this.counts = p.kind === "categorical" ? new Map() : new Array(this.bins()).fill(0);
     this.error = h("div", { class: "hcw-error", role: "alert" });
     const head = h("div", { class: "hcw-param-head" }, h("span", { class: "hcw-name" }, p.name));
     this.el = h("div", { class: "hcw-param", "data-param": p.name, "data-kind": p.kind }, head);
@@ -126,6 +126,19 @@ export class ParamRow {
     if (p.kind === "categorical") this.buildChoices();
     else this.buildTrack();
     this.el.append(this.error);
+  }
+
+  /** Whether the histogram has one bar per value: an integer (or stepped) parameter with no
+   * more values than BINS, on a linear scale (30 slices over 1..10 would leave gaps). */
+  private integerBins(): boolean {
+    const p = this.p;
+    if ((p.kind !== "int" && !p.step) || p.log || p.low === null || p.high === null) return false;
+    return (p.high - p.low) / (p.step || 1) + 1 <= BINS;
+  }
+
+  private bins(): number {
+    const p = this.p;
+    return this.integerBins() ? Math.round(((p.high as number) - (p.low as number)) / (p.step || 1)) + 1 : BINS;
   }
 
   // -- building --------------------------------------------------------------------------------
@@ -162,7 +175,7 @@ export class ParamRow {
     const p = this.p;
     const svg = s("svg", { class: "hcw-track", height: HEIGHT }) as SVGSVGElement;
     const bars = s("g", { class: "hcw-hist" });
-    for (let i = 0; i < BINS; i++) bars.append(s("rect", { class: "hcw-hist-bar", y: HIST_TOP + HIST_H, height: 0, "data-count": 0 }));
+    for (let i = 0; i < this.bins(); i++) bars.append(s("rect", { class: "hcw-hist-bar", y: HIST_TOP + HIST_H, height: 0, "data-count": 0 }));
     const base = s("line", { class: "hcw-base", y1: TRACK_Y, y2: TRACK_Y });
     const current = s("rect", { class: "hcw-current", y: TRACK_Y - 3, height: 6 });
     const pinMarker = s("line", { class: "hcw-pin-marker", y1: PIN_Y, y2: TRACK_Y + 10, visibility: "hidden" });
@@ -192,10 +205,14 @@ export class ParamRow {
     this.width = width;
     const svg = this.parts.svg as SVGSVGElement;
     svg.setAttribute("viewBox", `0 0 ${width} ${HEIGHT}`);
-    const bw = (width - 2 * PAD) / BINS;
+    const n = this.bins();
+    const ints = this.integerBins();
+    // A bar per integer, centred on it; otherwise BINS equal slices of the track.
+    const bw = ints ? Math.min(24, ((width - 2 * PAD) / Math.max(1, n - 1)) * 0.7) : (width - 2 * PAD) / BINS;
     this.parts.bars.querySelectorAll("rect").forEach((r: Element, i: number) => {
-      r.setAttribute("x", String(PAD + i * bw + 0.5));
-      r.setAttribute("width", String(Math.max(bw - 1, 1)));
+      const x = ints ? this.xOf((this.p.low as number) + i * (this.p.step || 1)) - bw / 2 : PAD + i * bw + 0.5;
+      r.setAttribute("x", String(x));
+      r.setAttribute("width", String(Math.max(ints ? bw : bw - 1, 1)));
     });
     this.parts.base.setAttribute("x1", String(PAD));
     this.parts.base.setAttribute("x2", String(width - PAD));
@@ -475,7 +492,9 @@ export class ParamRow {
     if (v === null || v === undefined) return;
     if (this.counts instanceof Map) this.counts.set(String(v), (this.counts.get(String(v)) ?? 0) + 1);
     else if (typeof v === "number" && this.p.kind !== "constant") {
-      this.counts[Math.min(BINS - 1, Math.floor(toUnit(this.p, v) * BINS))] += 1;
+      const n = this.counts.length;
+      const i = this.integerBins() ? Math.round((v - (this.p.low as number)) / (this.p.step || 1)) : Math.floor(toUnit(this.p, v) * BINS);
+      this.counts[Math.max(0, Math.min(n - 1, i))] += 1;
     }
   }
 

@@ -246,3 +246,18 @@ describe("SpaceEditor: reading and typing what is in force", () => {
     expect(row.querySelector(".hcw-error")!.textContent).toBe("");
   });
 });
+
+describe("SpaceEditor: histograms", () => {
+  it("gives a small integer range one bar per value, centred on it", async () => {
+    const { model, el } = setup();
+    model.deliver({ type: "delta", samples: [[2, "a", 0.1], [16, "a", 0.1], [16, "a", 0.1], [9, "a", 0.1]] });
+    await frame();
+    const bars = [...el.querySelectorAll('[data-param="depth"] .hcw-hist-bar')];
+    expect(bars).toHaveLength(15); // 2..16
+    const counts = bars.map((b) => Number(b.getAttribute("data-count")));
+    expect([counts[0], counts[4], counts[7], counts[14]]).toEqual([1, 1, 1, 2]); // 6 from the snapshot
+    const centre = (b: Element) => Number(b.getAttribute("x")) + Number(b.getAttribute("width")) / 2;
+    expect(centre(bars[0])).toBeCloseTo(10);
+    expect(centre(bars[14])).toBeCloseTo(290);
+  });
+});
