@@ -29,9 +29,9 @@ export { BINS, fromUnit, nudge, snap, toUnit, type EditorState, type ParamSpec }
 const CSS = `
 .hcw-space-editor { font-size:12px; display:flex; flex-direction:column; gap:4px; min-width:0; }
 .hcw-param { border-bottom:1px solid #eee; padding:3px 0 2px; }
-.hcw-param-head { display:flex; align-items:baseline; gap:4px 10px; flex-wrap:wrap; }
+.hcw-param-head { display:flex; align-items:center; gap:4px 10px; flex-wrap:wrap; min-height:22px; }
 .hcw-param-head .hcw-name { font-weight:600; min-width:64px; }
-.hcw-in-force { display:flex; flex-wrap:wrap; gap:2px 10px; align-items:baseline; }
+.hcw-in-force { display:flex; flex-wrap:wrap; gap:2px 12px; align-items:baseline; min-height:18px; margin-top:1px; }
 .hcw-range-text { color:#222; white-space:nowrap; } .hcw-narrowed { color:#1f77b4; font-weight:600; }
 .hcw-base-text, .hcw-cond, .hcw-unset { color:#888; }
 .hcw-prior-text:not(.hcw-unset) { color:#2ca02c; font-weight:600; }

@@ -100,7 +100,7 @@ export class ParamRow {
       head.append(h("span", { class: "hcw-range-text" }, `= ${fmt(p.default)}`), h("span", { class: "hcw-base-text" }, "constant"));
       return;
     }
-    const inForce = h("span", { class: "hcw-in-force" });
+    const inForce = h("div", { class: "hcw-in-force" });
     const conf = h("select", { class: "hcw-confidence", title: "prior confidence", "aria-label": `${p.name} prior confidence` });
     for (const c of CONFIDENCES) conf.append(h("option", { value: c }, c));
     conf.value = "medium";
@@ -108,10 +108,13 @@ export class ParamRow {
     const reset = h("button", { "data-action": "reset", type: "button", title: "the base range back" }, "reset");
     const clear = h("button", { "data-action": "clear-prior", type: "button" }, "clear prior");
     const controls = h("span", { class: "hcw-controls" }, h("label", { class: "hcw-pin-label" }, pin, " pin"), conf, clear, reset);
-    head.append(inForce, controls);
+    // The name and the controls on one line, what is in force on the next: the row keeps its
+    // height when the text changes (a row jumping under the pointer loses the drag).
     if (p.condition) {
-      inForce.after(h("span", { class: "hcw-cond" }, `if ${p.condition.parent} ∈ {${p.condition.values.map((v) => fmt(v)).join(", ")}}`));
+      head.append(h("span", { class: "hcw-cond" }, `if ${p.condition.parent} ∈ {${p.condition.values.map((v) => fmt(v)).join(", ")}}`));
     }
+    head.append(controls);
+    this.el.append(inForce);
     Object.assign(this.parts, { inForce, conf, pin, clear });
     conf.addEventListener("change", () => {
       const prior = this.state?.priors[p.name];
