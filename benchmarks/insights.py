@@ -26,6 +26,7 @@ from benchmarks.traffic import objective10, space10
 
 REFRESH_TARGET_S = 2.0
 GROWTH_TARGET = 1.2
+TPE_RATIO_TARGET = 1.05
 
 
 def finished_run(n_trials: int, seed: int = 0) -> Any:
@@ -97,6 +98,70 @@ def view_bytes(n_trials: int) -> dict[str, Any]:
             "bytes_per_trial": total / n_trials, "largest": max(m.nbytes for m in sent)}
 
 
+def _tpe(seed: int) -> optuna.samplers.BaseSampler:
+    # Multivariate, as hcw.Run's default; the bare study gets the identical sampler.
+    return optuna.samplers.TPESampler(seed=seed, multivariate=True)
+
+
+def _bare(n_trials: int, seed: int) -> float:
+    """Seconds of ``study.optimize`` on the same objective, as an Optuna user would run it."""
+    from optuna.distributions import CategoricalDistribution, IntDistribution
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    space = space10()
+
+    def objective(trial: optuna.Trial) -> float:
+        config: dict[str, Any] = {}
+        for name, d in space.items():
+            if isinstance(d, CategoricalDistribution):
+                config[name] = trial.suggest_categorical(name, d.choices)
+            elif isinstance(d, IntDistribution):
+                config[name] = trial.suggest_int(name, d.low, d.high, log=d.log)
+            else:
+                config[name] = trial.suggest_float(name, d.low, d.high, log=d.log)  # type: ignore[attr-defined]
+        return objective10(config)
+
+    study = optuna.create_study(sampler=_tpe(seed))
+    t0 = time.perf_counter()
+    study.optimize(objective, n_trials=n_trials)
+    return time.perf_counter() - t0
+
+
+def _with_insights(n_trials: int, seed: int) -> float:
+    """Seconds of a run (TPE) with the Insights view open on a recording comm: its refresher
+    recomputes in its own thread while the optimiser runs."""
+    import hcautoml_widgets as hcw
+
+    with recording():
+        run = hcw.Run(objective10, space10(), sampler=_tpe(seed), seed=seed)
+        view = hcw.Insights(run)
+        view._on_msg(view, {"type": "snapshot"}, [])
+        t0 = time.perf_counter()
+        run.start(n_trials=n_trials)
+        run.wait()
+        wall = time.perf_counter() - t0
+        view.close()
+    return wall
+
+
+def overhead(n_trials: int, repeats: int, log: Callable[[str], None]) -> dict[str, Any]:
+    """Bare Optuna TPE against ``hcw.Run`` with the Insights view open, interleaved repeats
+    (as benchmarks/overhead.py does for the dashboard); the median repeat is compared."""
+    import gc
+
+    walls: dict[str, list[float]] = {"bare": [], "insights": []}
+    for i in range(repeats):
+        for mode in walls:
+            gc.collect()
+            walls[mode].append(_bare(n_trials, 0) if mode == "bare"
+                               else _with_insights(n_trials, 0))
+        log(f"  overhead repeat {i + 1}/{repeats}: bare {walls['bare'][-1]:.1f} s, "
+            f"with insights {walls['insights'][-1]:.1f} s")
+    med = {m: statistics.median(w) for m, w in walls.items()}
+    return {"n_trials": n_trials, "repeats": repeats, "walls_s": walls, "median_s": med,
+            "ratio": med["insights"] / med["bare"]}
+
+
 def main(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, Any]:
     n = 200 if quick else 1000
     log(f"refresh at {n} trials x 10 parameters")
@@ -105,8 +170,9 @@ def main(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, A
     small, large = (view_bytes(m) for m in ((50, 200) if quick else (100, 1000)))
     growth = large["bytes_per_trial"] / small["bytes_per_trial"]
     log(f"  view bytes/trial {small['bytes_per_trial']:.0f} -> {large['bytes_per_trial']:.0f}")
+    over = overhead(200 if quick else 1000, 1 if quick else 3, log)
     data = {"environment": report.environment(), "refresh": refresh,
-            "bytes": {"small": small, "large": large, "growth": growth}}
+            "bytes": {"small": small, "large": large, "growth": growth}, "overhead": over}
     rows = [
         [f"one refresh at {n} trials x 10 params (median of {refresh['repeats']})",
          f"{refresh['refresh_median_s']:.2f} s", f"<= {REFRESH_TARGET_S} s",
@@ -119,6 +185,9 @@ def main(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, A
         ["largest message", f"{max(small['largest'], large['largest'])} B", "< 1 MB",
          report.verdict(max(small["largest"], large["largest"]) < 1_000_000)],
     ]
+    rows.append([f"TPE run with the Insights view open / bare Optuna TPE, {over['n_trials']} "
+                 f"trials (median of {over['repeats']})", f"{over['ratio']:.3f}x",
+                 f"<= {TPE_RATIO_TARGET}x", report.verdict(over["ratio"] <= TPE_RATIO_TARGET)])
     if "fanova_one_fit_s" in refresh:
         rows.append([f"fANOVA, one fit at {n} trials (on request, background)",
                      f"{refresh['fanova_one_fit_s']:.1f} s", "–", "–"])
