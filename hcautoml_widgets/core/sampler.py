@@ -291,9 +291,10 @@ class SteeredSampler(BaseSampler):
                 how = "prior"
         if not ctx.obeys(name, value):
             value = TrialContext.external(spec, float(ctx.draw_uniform(spec, 1)[0]))
-        elif spec.step is not None:
+        elif spec.step is not None or (spec.kind == "float" and isinstance(value, float)):
             # Base samplers compute grid points as low + k * step, which can land a hair past a
-            # bound (0.1 * 6 = 0.6000000000000001); hand out the grid's own value instead.
+            # bound (0.1 * 6 = 0.6000000000000001); hand out the grid's own value instead. A
+            # float that obeys only within the tolerance is clamped onto the bound likewise.
             value = spec.snap(value, *ctx.state.ranges[name])
         return value, how
 

@@ -83,10 +83,12 @@ def _augment(ctx: TrialContext, samples: dict[str, np.ndarray],
                 prior_rows[name][bad] = ctx.draw_uniform(spec, int(bad.sum()))
         parts.append(prior_rows)
         source += ["prior"] * n
-        around = [(config, "medium") for config, _w in ctx.accepted]
+        # Candidates around an accepted trial count as the person's belief ("prior"); those
+        # around the incumbent are the model's own local search ("model").
+        around = [(config, "medium", "prior") for config, _w in ctx.accepted]
         if ctx.incumbent is not None:
-            around.append((ctx.incumbent[0], ctx.incumbent_confidence))
-        for config, confidence in around:
+            around.append((ctx.incumbent[0], ctx.incumbent_confidence, "model"))
+        for config, confidence, label in around:
             near = {k: v[base_rows[: max(1, n // 4)]].copy() for k, v in samples.items()}
             m = len(next(iter(near.values())))
             for name in names:
@@ -99,7 +101,7 @@ def _augment(ctx: TrialContext, samples: dict[str, np.ndarray],
                     bad = ~ctx.feasible(name, near[name])
                     near[name][bad] = ctx.draw_uniform(spec, int(bad.sum()))
             parts.append(near)
-            source += ["prior"] * m
+            source += [label] * m
 
     out = {k: np.concatenate([p[k] for p in parts]) for k in samples}
     ctx.candidate_sources = source
