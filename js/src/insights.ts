@@ -59,6 +59,7 @@ const CSS = `
 .hcw-pc-line.hcw-pending { stroke:#999; stroke-dasharray:1 3; }
 .hcw-pc-line.hcw-dim { stroke:#ddd !important; opacity:.25; }
 .hcw-pc-label { font-size:11px; font-weight:600; }
+.hcw-pc-axis .tick text, .hcw-pc-label { paint-order:stroke; stroke:#fff; stroke-width:3px; stroke-linejoin:round; }
 .hcw-pc-range { fill:#1f77b4; opacity:.55; }
 .hcw-pc-prior { fill:#2ca02c; }
 .hcw-pc-failed-label { font-size:10px; fill:#d62728; }
