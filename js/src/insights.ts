@@ -16,7 +16,7 @@
 //       rect.hcw-pd-range, line.hcw-pd-prior, line.hcw-pd-pin)
 //   .hcw-pc ... (see parallel.ts)
 import type { RenderProps } from "@anywidget/types";
-import { Channel, decodeRow, ensureStyles, frameScheduler, h, type Ack, type Msg, type Row } from "./base";
+import { Channel, decodeRow, ensureStyles, frameScheduler, h, type Msg, type Row } from "./base";
 import {
   dependenceDomain, drawDependence, drawHistory, drawImportance, drawPair,
   type Axis, type HistoryPoint, type Share, type Steer, type Summary,
@@ -230,9 +230,7 @@ function render({ model, el }: RenderProps): () => void {
     error.textContent = "";
     fanovaBtn.disabled = true;
     progress.textContent = "fANOVA: starting…";
-    // "fanova" is this view's own request kind (Insights.requests() answers it in the kernel).
-    const request = channel.request as (type: string, body: Record<string, unknown>) => Promise<Ack>;
-    const ack = await request.call(channel, "fanova", {});
+    const ack = await channel.request("fanova", {});
     if (!ack.ok) {
       error.textContent = ack.error ?? "refused";
       progress.textContent = "";
