@@ -86,13 +86,14 @@ function render({ model, el }: RenderProps): () => void {
   const edit: Edit = async (op, args) => {
     const row = rows.find((r) => r.p.name === args.name);
     const ack = await channel.edit(op, args);
-    if (!row) return;
+    if (!row) return ack.ok;
     if (ack.ok) row.clearError();
     else {
       row.showError(ack.error ?? "refused");
       // Nothing changed in the kernel when refused: show its state again.
       if (state) row.paint(state);
     }
+    return ack.ok;
   };
 
   const channel = new Channel(model, (msg: Msg) => {

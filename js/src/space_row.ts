@@ -23,7 +23,8 @@ export interface EditorState {
   priors: Record<string, { value: Scalar; confidence: string }>;
 }
 
-export type Edit = (op: SteeringOp, args: Record<string, unknown>) => Promise<void>;
+/** Send an edit; resolves to whether the kernel took it. */
+export type Edit = (op: SteeringOp, args: Record<string, unknown>) => Promise<boolean>;
 
 export const BINS = 30;
 export const PAD = 10; // px between the track's ends and the box
@@ -87,6 +88,9 @@ export class ParamRow {
   private local: { lo: number; hi: number; prior: number; pin: number } | null = null;
   private readonly parts: Record<string, any> = {};
   private timer: ReturnType<typeof setTimeout> | null = null;
+  // A range sent but not yet seen in the kernel's state: the next gesture starts from it, not
+  // from the older state (dragging the low handle right after the high one must keep the new high).
+  private expected: { range: [number, number]; from: string } | null = null;
 
   constructor(
     readonly p: ParamSpec,
@@ -253,7 +257,7 @@ export class ParamRow {
     } else if (which === "pin") {
       void this.edit("pin", { name: p.name, value: cur.pin });
     } else if (cur.lo !== lo0 || cur.hi !== hi0) {
-      void this.edit("narrow", { name: p.name, low: cur.lo, high: cur.hi });
+      this.narrow(cur.lo, cur.hi);
     } else if (this.state) this.paint(this.state);
   }
 
@@ -357,18 +361,31 @@ export class ParamRow {
     return span;
   }
 
+  private narrow(lo: number, hi: number): void {
+    this.expected = { range: [lo, hi], from: JSON.stringify(this.stateRange()) };
+    void this.edit("narrow", { name: this.p.name, low: lo, high: hi }).then((ok) => {
+      if (ok) return;
+      this.expected = null;
+      if (this.state) this.paint(this.state);
+    });
+  }
+
   private sendTyped(field: Handle, v: number): void {
     const p = this.p;
     const [lo, hi] = this.range();
-    if (field === "low") void this.edit("narrow", { name: p.name, low: v, high: hi });
-    else if (field === "high") void this.edit("narrow", { name: p.name, low: lo, high: v });
+    if (field === "low") this.narrow(v, hi);
+    else if (field === "high") this.narrow(lo, v);
     else if (field === "prior") void this.edit("prior", { name: p.name, value: v, confidence: (this.parts.conf as HTMLSelectElement).value });
     else void this.edit("pin", { name: p.name, value: v });
   }
 
   // -- reading the state -------------------------------------------------------------------------
-  private range(): [number, number] {
+  private stateRange(): [number, number] {
     return this.state?.ranges[this.p.name] ?? [this.p.low as number, this.p.high as number];
+  }
+
+  private range(): [number, number] {
+    return this.expected?.range ?? this.stateRange();
   }
 
   private priorValue(): number {
@@ -451,6 +468,8 @@ export class ParamRow {
   paint(state: EditorState): void {
     const changed = this.state === null || this.state.version !== state.version;
     this.state = state;
+    // The kernel's range moved (our edit, or anyone's): it is the truth again.
+    if (this.expected && JSON.stringify(this.stateRange()) !== this.expected.from) this.expected = null;
     const p = this.p;
     if (p.kind === "constant") return;
     // An inline error stands until what it complained about changes (from here or a cell).

@@ -214,7 +214,21 @@ describe("SpaceEditor: reading and typing what is in force", () => {
     const low = row.querySelector<SVGElement>(".hcw-handle-low")!;
     low.dispatchEvent(new KeyboardEvent("keydown", { key: "End" }));
     await new Promise((r) => setTimeout(r, 700));
-    expect(model.last()).toMatchObject({ op: "narrow", args: { name: "depth", low: 16, high: 16 } });
+    // the high bound just sent (13) holds, though the kernel's state has not come back yet
+    expect(model.last()).toMatchObject({ op: "narrow", args: { name: "depth", low: 13, high: 13 } });
+  });
+
+  it("a gesture right after another starts from what was sent, not from the older state", async () => {
+    const { model, el } = setup();
+    const row = el.querySelector('[data-param="depth"]')!;
+    drag(row.querySelector(".hcw-handle-high")!, 150); // the middle of [2, 16]: 9
+    expect(model.last()).toMatchObject({ op: "narrow", args: { low: 2, high: 9 } });
+    drag(row.querySelector(".hcw-handle-low")!, 50);
+    expect(model.last()).toMatchObject({ op: "narrow", args: { low: 4, high: 9 } });
+    // refused: the row shows the kernel's range again
+    model.ack("edit", false, "no");
+    await frame();
+    expect(cx(row, ".hcw-handle-high")).toBeCloseTo(290);
   });
 
   it("a cancelled drag sends nothing and gives the row back", () => {

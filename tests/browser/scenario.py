@@ -46,9 +46,8 @@ run = hcw.Run(objective, space, direction="minimize", seed=0)
 # Cell indices of the scenario notebook.
 CELL_SETUP, CELL_DASHBOARD, CELL_START, CELL_RESUME = range(4)
 
-# The space editor's track geometry (js/src/space_editor.ts): an SVG 300 units wide, stretched
-# to the row (preserveAspectRatio="none"), with the base range between x=10 and x=290.
-TRACK_W = 300.0
+# The space editor's track geometry (js/src/space_row.ts): an SVG drawn in px, as wide as the
+# row, with the base range between 10 px from either end.
 TRACK_PAD = 10.0
 
 
@@ -107,20 +106,24 @@ def param_row(nb: Notebook, name: str) -> Any:
 
 def track_x(track_box: dict[str, float], unit: float) -> float:
     """Page x of the point at ``unit`` (0..1) along a track's base range."""
-    svg_x = TRACK_PAD + unit * (TRACK_W - 2 * TRACK_PAD)
-    return track_box["x"] + svg_x / TRACK_W * track_box["width"]
+    return track_box["x"] + TRACK_PAD + unit * (track_box["width"] - 2 * TRACK_PAD)
 
 
 def drag(nb: Notebook, handle: Any, track: Any, unit: float) -> None:
-    """Press on ``handle``, move it along ``track`` to ``unit`` and release, like a user."""
+    """Press on ``handle``, move it along ``track`` to ``unit`` and release, like a user.
+
+    ``hover`` waits until the handle stands still and puts the pointer on it; the button goes
+    down at once after, so a block of the page that changes height above the editor (a line of
+    the control bar wrapping as its numbers grow) cannot move the handle from under it.
+    """
     handle.scroll_into_view_if_needed()
+    handle.hover()
+    mouse = nb.page.mouse
+    mouse.down()
     hb = handle.bounding_box()
     tb = track.bounding_box()
     assert hb is not None and tb is not None
-    x0, y0 = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
-    mouse = nb.page.mouse
-    mouse.move(x0, y0)
-    mouse.down()
+    y0 = hb["y"] + hb["height"] / 2
     # Several steps so pointermove fires along the way as it does under a hand.
     mouse.move(track_x(tb, unit), y0, steps=8)
     mouse.up()
