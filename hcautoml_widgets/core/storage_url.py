@@ -40,7 +40,8 @@ def normalize(url: str) -> str:
 
 
 def connect(url: str, *, heartbeat_interval: int | None = None,
-            grace_period: int | None = None, **engine_kwargs: Any) -> RDBStorage:
+            grace_period: int | None = None, storage_cls: type[RDBStorage] = RDBStorage,
+            **engine_kwargs: Any) -> RDBStorage:
     """An Optuna RDB storage for ``url``, checked to be reachable now.
 
     Pooled connections are pinged before use, so a server restart costs a reconnect, not an
@@ -60,8 +61,8 @@ def connect(url: str, *, heartbeat_interval: int | None = None,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return RDBStorage(normalize(url), engine_kwargs=kwargs,
-                              heartbeat_interval=heartbeat_interval, grace_period=grace_period)
+            return storage_cls(normalize(url), engine_kwargs=kwargs,
+                               heartbeat_interval=heartbeat_interval, grace_period=grace_period)
     except ImportError as exc:
         raise StorageUnavailable(f"no database driver for {redact(url)}: {exc}; for PostgreSQL "
                                  "install psycopg[binary]") from None

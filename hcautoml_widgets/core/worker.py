@@ -25,10 +25,10 @@ import time
 import warnings
 from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 import optuna
-from optuna.storages import BaseStorage, RDBStorage
+from optuna.storages import BaseStorage
 from optuna.study import Study
 from optuna.trial import FrozenTrial, TrialState
 
@@ -71,18 +71,22 @@ class FleetSampler(SteeredSampler):
 
     refresh: Callable[[], None] | None = None
     on_trial: Callable[[int], None] | None = None
+    fleet_storage: fleet.FleetStorage | None = None
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
-        if self.on_trial is not None:
-            # First of all, so a trial orphaned by a failure below still goes stale and fails.
-            self.on_trial(trial._trial_id)
         if self.refresh is not None:
             self.refresh()
         seq = trial.system_attrs.get(ATTR_ENQUEUED)
         fixed = trial.system_attrs.get("fixed_params")
         if seq is not None and fixed and isinstance(self.steering, FleetSteering):
             self.steering.assigned[trial.number] = (int(seq), dict(fixed))
+        if self.fleet_storage is not None:
+            self.fleet_storage.holding = trial._trial_id
         super().before_trial(study, trial)
+        if self.on_trial is not None:
+            # The heartbeat starts, the worker is named, and the steering version the sampler
+            # just noted is stored: one transaction.
+            self.on_trial(trial._trial_id)
 
 
 def enqueue_waiting(storage: BaseStorage, study_id: int, seq: int,
@@ -148,8 +152,9 @@ class Worker:
         self.grace_period = grace_period or max(20, 5 * heartbeat_interval)
         self._last_outage = -float("inf")
         self._last_stale_check = -float("inf")
-        self.storage: RDBStorage = connect(storage, heartbeat_interval=heartbeat_interval,
-                                           grace_period=self.grace_period)
+        self.storage = cast(fleet.FleetStorage, connect(
+            storage, heartbeat_interval=heartbeat_interval, grace_period=self.grace_period,
+            storage_cls=fleet.FleetStorage))
         try:
             self.study_id = self.storage.get_study_id_from_name(study_name)
         except KeyError:
@@ -159,8 +164,9 @@ class Worker:
         self.steering = FleetSteering(self.space, [])
         self.sampler = FleetSampler(self.steering, seed=seed)
         self.sampler.refresh = self._refresh
+        self.sampler.fleet_storage = self.storage
         self.sampler.on_trial = lambda trial_id: self._retry(
-            lambda: fleet.label_trial(self.storage, trial_id, self.id), "labelling a trial")
+            lambda: self.storage.label(trial_id, self.id), "labelling a trial")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.study = optuna.load_study(study_name=study_name, storage=self.storage,
@@ -329,6 +335,7 @@ class Worker:
 
         self._retry(tell, "finishing a trial")
         self._trial = None
+        self.storage.holding = None
         self.finished += 1
 
 
