@@ -14,14 +14,12 @@ page where the effect is what the page shows. Screenshots go to test-output/brow
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.harness import LabServer, Notebook
 from tests.browser.scenario import drag, open_scenario, param_row, wait_kernel
@@ -78,16 +76,22 @@ def wait_axis(nb: Notebook, scale: str, timeout: float = 30.0) -> list[tuple[flo
         time.sleep(0.2)
 
 
-def hover_text(nb: Notebook, target: Any) -> str:
-    """The figure's tooltip once it shows what the kernel filled in for ``target``."""
-    tip = nb.page.locator(".bqplot_tooltip_div")
-    before = tip.inner_text() if tip.count() else ""
+def hover_text(nb: Notebook, target: Any, expect: str) -> str:
+    """The figure's tooltip over ``target`` once it holds ``expect`` (the kernel fills it in on
+    hover, so a placeholder may show first)."""
     target.hover()
-    tip.wait_for()
-    with contextlib.suppress(PlaywrightTimeout):  # the same text twice in a row is possible
-        nb.page.wait_for_function("([e, t]) => e.innerText !== t",
-                                  arg=[tip.element_handle(), before], timeout=3_000)
+    tip = nb.page.locator(".bqplot_tooltip_div")
+    tip.wait_for(state="attached")
+    nb.page.wait_for_function("([e, s]) => e.innerText.includes(s)",
+                              arg=[tip.element_handle(), expect])
     return str(tip.inner_text())
+
+
+# Indices of the trial points among the figure's dots: round (an arc in their path), filled.
+TRIAL_DOTS = """(root) => [...root.querySelectorAll('svg .dot')].map((d, i) => [d, i])
+    .filter(([d]) => (d.getAttribute('d') || '').includes('A')
+                     && getComputedStyle(d).fill !== 'none')
+    .map(([, i]) => i)"""
 
 
 def test_curve_axis_flags_history_and_point_row_selection(
@@ -140,7 +144,7 @@ def test_curve_axis_flags_history_and_point_row_selection(
         }"""
     )
     flag = curve.locator("svg .dot").nth(flag_index)
-    text = hover_text(nb, flag)
+    text = hover_text(nb, flag, "3 steering edits")
     for word in ("3 steering edits", "narrow x", "prior lr", "allow kind"):
         assert word in text, text
     curve.locator(".hcw-history-toggle button, button.hcw-history-toggle").first.click()
@@ -151,17 +155,13 @@ def test_curve_axis_flags_history_and_point_row_selection(
     nb.screenshot("curve_flags_history")
 
     # 7. A point's tooltip shows its configuration; a click selects its row, and back.
-    dots = curve.locator("svg .dot")
-    number = None
-    for i in range(min(dots.count(), 20)):
-        text = hover_text(nb, dots.nth(i))
-        if text.startswith("trial "):
-            number = int(text.split()[1])
-            for name in ("x =", "lr =", "depth =", "kind ="):
-                assert name in text, text
-            dots.nth(i).click()
-            break
-    assert number is not None
+    dot = curve.locator("svg .dot").nth(curve.evaluate(TRIAL_DOTS)[3])
+    text = hover_text(nb, dot, "x = ")
+    assert text.startswith("trial "), text
+    number = int(text.split()[1])
+    for name in ("value = ", "origin: ", "x = ", "lr = ", "depth = ", "kind = "):
+        assert name in text, text
+    dot.click()
     wait_kernel(nb, "dash.trial_table.selected is not None", what="a selected row")
     assert nb.kernel.eval("dash.trial_table.selected") == number
     table = nb.panel.locator(".hcw-trial-table")
