@@ -10,7 +10,8 @@ from hcautoml_widgets.core.sampler import SteeredSampler
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
 
-_WIDGETS = ("Dashboard", "ControlBar", "CostCurve", "Insights", "SpaceEditor", "TrialTable")
+_WIDGETS = ("Dashboard", "ControlBar", "CostCurve", "Insights", "SpaceEditor", "TimelineStrip",
+            "TrialTable")
 
 __all__ = ["EventFeed", "Outcome", "Run", "RunStateWarning", "RunView", "SearchSpace", "Steering",
            "SteeredSampler", *_WIDGETS]

@@ -9,6 +9,8 @@ from hcautoml_widgets.widgets.cost_curve import CostCurve
 from hcautoml_widgets.widgets.dashboard import Dashboard
 from hcautoml_widgets.widgets.insights import Insights
 from hcautoml_widgets.widgets.space_editor import SpaceEditor
+from hcautoml_widgets.widgets.timeline import TimelineStrip
 from hcautoml_widgets.widgets.trial_table import TrialTable
 
-__all__ = ["ControlBar", "CostCurve", "Dashboard", "Insights", "SpaceEditor", "TrialTable"]
+__all__ = ["ControlBar", "CostCurve", "Dashboard", "Insights", "SpaceEditor", "TimelineStrip",
+           "TrialTable"]

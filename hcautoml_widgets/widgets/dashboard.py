@@ -1,4 +1,4 @@
-"""Dashboard: the four views of one run, composed (what ``run.dashboard()`` returns)."""
+"""Dashboard: the views of one run, composed (what ``run.dashboard()`` returns)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,19 @@ import traitlets
 from hcautoml_widgets.core.protocol import RunView
 from hcautoml_widgets.widgets.control_bar import ControlBar
 from hcautoml_widgets.widgets.cost_curve import CostCurve
+from hcautoml_widgets.widgets.insights import Insights
 from hcautoml_widgets.widgets.space_editor import SpaceEditor
+from hcautoml_widgets.widgets.timeline import TimelineStrip
 from hcautoml_widgets.widgets.trial_table import TrialTable
 
 
 class Dashboard(w.VBox):
-    """Control bar on top, cost curve and space editor side by side, trial table below.
+    """Control bar on top; the cost curve with the steering timeline under it, beside the space
+    editor; the trial table; then the insights (importance, partial dependence, parallel
+    coordinates).
+
+    The insights are a second row rather than a tab: a view laid out while hidden in a tab
+    measures zero width, and a person steering wants the curve and what matters in one scroll.
 
     Each part is also available on its own (``hcw.ControlBar(run)`` and so on); the parts are
     attributes here so a notebook can reach them (``dash.trial_table``).
@@ -24,19 +31,25 @@ class Dashboard(w.VBox):
     def __init__(self, run: RunView, **kwargs: Any) -> None:
         self.run = run
         self.control_bar = ControlBar(run)
-        self.cost_curve = CostCurve(run, layout=w.Layout(flex="1 1 55%", min_width="360px"))
+        self.cost_curve = CostCurve(run, layout=w.Layout(width="100%"))
+        # Directly under the curve, at its width: the strip shares the curve's trial axis.
+        self.timeline = TimelineStrip(run, layout=w.Layout(width="100%"))
         self.space_editor = SpaceEditor(run, layout=w.Layout(flex="1 1 45%", min_width="320px"))
         self.trial_table = TrialTable(run)
+        self.insights = Insights(run, layout=w.Layout(width="100%"))
         # A point clicked on the curve selects its row, and a row clicked selects its point.
         traitlets.link((self.cost_curve, "selected"), (self.trial_table, "selected"))
-        middle = w.HBox([self.cost_curve, self.space_editor],
+        curve = w.VBox([self.cost_curve, self.timeline],
+                       layout=w.Layout(flex="1 1 55%", min_width="360px"))
+        middle = w.HBox([curve, self.space_editor],
                         layout=w.Layout(width="100%", flex_flow="row wrap"))
-        super().__init__([self.control_bar, middle, self.trial_table], **kwargs)
+        super().__init__([self.control_bar, middle, self.trial_table, self.insights], **kwargs)
         self.add_class("hcw-dashboard")
 
     @property
     def parts(self) -> list[Any]:
-        return [self.control_bar, self.cost_curve, self.space_editor, self.trial_table]
+        return [self.control_bar, self.cost_curve, self.timeline, self.space_editor,
+                self.trial_table, self.insights]
 
     def close(self) -> None:
         for part in self.parts:

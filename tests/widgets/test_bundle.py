@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-VIEWS = ("control_bar", "space_editor", "trial_table")
+VIEWS = ("control_bar", "insights", "space_editor", "timeline", "trial_table")
 
 
 def test_each_anywidget_view_has_a_typescript_twin_and_is_ensured_in_the_wheel() -> None:
