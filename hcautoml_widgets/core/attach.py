@@ -211,6 +211,17 @@ class AttachedRun(Run):
             enqueue_waiting(self._storage, self._study_id, ev.seq, dict(ev.payload["config"]))
         elif ev.kind == "undo" and ev.payload.get("kind") == "enqueue":
             self._cancel_waiting(int(ev.payload["target"]))
+        elif ev.kind == "dequeue":
+            for seq in ev.payload["seqs"]:
+                self._cancel_waiting(int(seq))
+        elif ev.kind == "undo" and ev.payload.get("kind") == "dequeue":
+            # The cleared configurations are queued again, as the enqueues they were.
+            target = self.steering.log[int(ev.payload["target"]) - 1]
+            queued = dict(self.steering.state.enqueued)
+            for seq in target.payload["seqs"]:
+                if int(seq) in queued:
+                    enqueue_waiting(self._storage, self._study_id, int(seq),
+                                    dict(queued[int(seq)]))
 
     def _cancel_waiting(self, seq: int) -> None:
         """Fail the WAITING trial of enqueue ``seq`` (whichever notebook queued it)."""

@@ -39,40 +39,76 @@ COLUMNS = ["seq", "time", "source", "kind", "description", "trial", "best_before
 
 
 def _fmt(x: Any) -> str:
+    item = getattr(x, "item", None)
+    if callable(item) and not isinstance(x, (int, float, str)):
+        x = item()  # numpy scalars read as the plain number they hold
     if isinstance(x, float):
         return f"{x:.4g}"
     return str(x)
 
 
 def describe(ev: SteeringEvent | Mapping[str, Any]) -> str:
-    """A readable sentence for one event ("narrowed C to [0.1, 10]")."""
+    """A readable phrase for one event ("narrowed C to [0.1, 10]").
+
+    The one wording of steering events: the timeline, the export and the cost curve's flags and
+    history all use it (``hcautoml_widgets.insights.labels`` re-exports it). Missing payload
+    keys read as "?" rather than failing: a view must be able to show any logged event.
+    """
     d = ev.to_dict() if isinstance(ev, SteeringEvent) else dict(ev)
-    kind, p = d["kind"], dict(d.get("payload") or {})
+    kind, p = str(d.get("kind", "?")), dict(d.get("payload") or {})
     name = p.get("name", "")
+
+    def f(key: str) -> str:
+        return _fmt(p.get(key, "?"))
+
     if kind == "narrow":
-        return f"narrowed {name} to [{_fmt(p['low'])}, {_fmt(p['high'])}]"
+        return f"narrowed {name} to [{f('low')}, {f('high')}]"
     if kind == "reset":
         return f"reset {name} to its full range"
     if kind == "allow":
-        return f"allowed only {', '.join(map(_fmt, p['choices']))} for {name}"
+        return f"allowed only {', '.join(map(_fmt, p.get('choices') or ()))} for {name}"
     if kind == "pin":
-        return f"pinned {name} = {_fmt(p['value'])}"
+        return f"pinned {name} = {f('value')}"
     if kind == "unpin":
         return f"unpinned {name}"
     if kind == "prior":
-        return f"stated a {p['confidence']}-confidence prior {name} ≈ {_fmt(p['value'])}"
+        return f"stated a {p.get('confidence', '?')}-confidence prior {name} ≈ {f('value')}"
     if kind == "clear_prior":
         return f"cleared the prior on {name}"
     if kind in ("accept", "reject"):
-        return f"{kind}ed trial {p['trial']}"
+        return f"{kind}ed trial {f('trial')}"
     if kind == "unreview":
-        return f"took back the review of trial {p['trial']}"
+        return f"took back the review of trial {f('trial')}"
     if kind == "enqueue":
         cfg = p.get("config") or {}
         return "enqueued " + ", ".join(f"{k}={_fmt(v)}" for k, v in cfg.items())
+    if kind == "dequeue":
+        n = len(p.get("seqs") or ())
+        return f"cleared the queue ({n} configuration{'s' if n != 1 else ''})"
     if kind == "undo":
-        return f"undid #{p.get('target')} ({p.get('kind')})"
+        return f"undid #{f('target')} ({f('kind')})"
+    if kind == "group":
+        return _describe_group(list(p.get("edits") or ()))
     return kind
+
+
+def _describe_group(parts: list[Mapping[str, Any]]) -> str:
+    """Several edits made as one action ("use as prior" sets one prior per parameter)."""
+    if not parts:
+        return "made no edit"
+    priors = [dict(part.get("payload") or {}) for part in parts if part.get("kind") == "prior"]
+    confidences = {str(q.get("confidence", "?")) for q in priors}
+    if len(priors) == len(parts) and len(confidences) == 1:
+        values = ", ".join(f"{q.get('name', '')} ≈ {_fmt(q.get('value', '?'))}" for q in priors)
+        kind = "prior" if len(priors) == 1 else "priors"
+        return f"stated {len(priors)} {confidences.pop()}-confidence {kind}: {values}"
+    return f"{len(parts)} edits at once: " + "; ".join(describe(part) for part in parts)
+
+
+def label(ev: SteeringEvent | Mapping[str, Any], limit: int = 200) -> str:
+    """One line for an event: ``#seq description [source]``, cut at ``limit`` characters."""
+    d = ev.to_dict() if isinstance(ev, SteeringEvent) else dict(ev)
+    return f"#{d.get('seq')} {describe(d)} [{d.get('source')}]"[:limit]
 
 
 def _valid(row: Mapping[str, Any]) -> bool:

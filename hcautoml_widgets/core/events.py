@@ -18,7 +18,7 @@ from hcautoml_widgets.core.space import SearchSpace
 
 KINDS = (
     "narrow", "reset", "allow", "pin", "unpin", "prior", "clear_prior",
-    "accept", "reject", "unreview", "enqueue", "undo", "group",
+    "accept", "reject", "unreview", "enqueue", "dequeue", "undo", "group",
 )
 #: Kinds a ``group`` event may hold (several edits made as one action, undone together).
 GROUPABLE = ("narrow", "reset", "allow", "pin", "unpin", "prior", "clear_prior", "accept",
@@ -154,6 +154,9 @@ def apply(state: SteeringState, ev: SteeringEvent, space: SearchSpace) -> Steeri
         )
     if ev.kind == "enqueue":
         return replace(new, enqueued=(*state.enqueued, (ev.seq, _frozen(dict(p["config"])))))
+    if ev.kind == "dequeue":
+        gone = {int(x) for x in p["seqs"]}
+        return replace(new, enqueued=tuple(e for e in state.enqueued if e[0] not in gone))
     if ev.kind == "group":
         # Each part acts as if it were an event of its own at this sequence number.
         for part in p["edits"]:

@@ -195,6 +195,22 @@ class Steering:
         assert ev is not None
         return ev
 
+    def clear_queue(self, *, source: str = "code") -> SteeringEvent:
+        """Take back every enqueued configuration that has not run yet, as one event (one
+        ``undo()`` puts them back in the queue). Unlike undoing each enqueue, this works whatever
+        edits were made after them."""
+        def validate(st: SteeringState) -> dict[str, Any]:
+            with self._queue_lock:
+                ran = set(self._consumed)
+            seqs = [seq for seq, _ in st.enqueued if seq not in ran]
+            if not seqs:
+                raise ValueError("clear_queue: the queue is already empty")
+            return {"seqs": seqs}
+
+        ev = self._edit(source, "dequeue", validate)
+        assert ev is not None
+        return ev
+
     def priors(self, values: Mapping[str, Any], confidence: str = "medium", *,
                source: str = "code") -> SteeringEvent | None:
         """One prior per parameter in ``values`` (constants skipped), as one event: "use this

@@ -101,6 +101,26 @@ def test_undo_passes_over_an_enqueued_config_that_already_ran(steering: Steering
         steering.undo()
 
 
+def test_clear_queue_takes_back_what_has_not_run_as_one_event(steering: Steering) -> None:
+    steering.enqueue({**_CFG, "depth": 7})
+    steering.enqueue({**_CFG, "depth": 8})
+    steering.narrow("x", 0.0, 1.0)  # an edit after them: undo alone could not reach them
+    steering.enqueue({**_CFG, "depth": 9})
+    steering.take_next(3)  # depth 7 ran: it is history, not part of the queue
+    ev = steering.clear_queue(source="widget")
+    assert ev.kind == "dequeue" and list(ev.payload["seqs"]) == [2, 4]
+    assert steering.pending() == [] and steering.take_next(4) is None
+    assert steering.state.ranges["x"] == (0.0, 1.0)  # nothing else changed
+    version = steering.version
+    with pytest.raises(ValueError, match="already empty"):
+        steering.clear_queue()
+    assert steering.version == version
+    steering.undo()  # one undo puts both back, in their order
+    assert [c["depth"] for _, c in steering.pending()] == [8, 9]
+    replayed = Steering.from_json(steering.space, steering.to_json())
+    assert [c["depth"] for _, c in replayed.state.enqueued] == [7, 8, 9]
+
+
 def test_json_round_trip(steering: Steering) -> None:
     steering.narrow("lr", 0.01, 0.3)
     steering.prior("x", 2.0)
