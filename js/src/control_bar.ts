@@ -59,6 +59,14 @@ const CSS = `
 .hcw-progress { width:160px; height:10px; background:#e5e5e5; border-radius:5px; overflow:hidden; }
 .hcw-progress-fill { height:100%; background:#1f77b4; width:0; }
 .hcw-control-bar .hcw-error { color:#b00020; flex-basis:100%; }
+/* Fixed room for texts that change every second: a bar whose items grow as the clock ticks
+   re-wraps and moves the whole dashboard under a pointer that is dragging a handle. */
+.hcw-control-bar .hcw-progress-text, .hcw-control-bar .hcw-elapsed, .hcw-control-bar .hcw-eta,
+.hcw-control-bar .hcw-best { white-space:nowrap; font-variant-numeric:tabular-nums; }
+.hcw-control-bar .hcw-progress-text { min-width:130px; }
+.hcw-control-bar .hcw-elapsed { min-width:100px; }
+.hcw-control-bar .hcw-eta { min-width:80px; }
+.hcw-control-bar .hcw-best { min-width:150px; }
 .hcw-control-bar .hcw-error:empty { display:none; }
 `;
 

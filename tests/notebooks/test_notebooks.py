@@ -30,6 +30,8 @@ def kernel_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter-data"))
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "jupyter-runtime"))
     monkeypatch.setenv("HCW_NOTEBOOK_BUDGET", str(BUDGET))
+    # The notebooks sleep in their objectives so a person can follow and steer; a test need not.
+    monkeypatch.setenv("HCW_NOTEBOOK_PACE", "0")
     # The kernel imports the package from the checkout even when it is not installed.
     monkeypatch.setenv(
         "PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
