@@ -1,6 +1,7 @@
-"""Run the benchmarks: ``python -m benchmarks [overhead] [traffic] [priors] [--quick]``.
+"""Run the benchmarks: ``python -m benchmarks [NAME ...] [--quick]``.
 
-With no names, all three run. Results go to ``benchmarks/results/`` (``results/quick/`` with
+NAME is one of overhead, traffic, priors, insights, preview, fleet. With no names, all run
+(fleet only where a PostgreSQL server can be started). Results go to ``benchmarks/results/`` (``results/quick/`` with
 ``--quick``): one JSON and one markdown table per benchmark, and ``priors.png``.
 """
 
@@ -11,7 +12,7 @@ import os
 import sys
 import time
 
-BENCHMARKS = ("overhead", "traffic", "priors")
+BENCHMARKS = ("overhead", "traffic", "insights", "preview", "fleet", "priors")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +62,18 @@ def main(argv: list[str] | None = None) -> int:
             from benchmarks import traffic
 
             traffic.main(quick=args.quick, log=log)
+        elif name == "insights":
+            from benchmarks import insights
+
+            insights.main(quick=args.quick, log=log)
+        elif name == "preview":
+            from benchmarks import preview
+
+            preview.main(["--trials", "200"] if args.quick else [])
+        elif name == "fleet":
+            from benchmarks import fleet
+
+            fleet.main(quick=args.quick)
         else:
             from benchmarks import priors
 
