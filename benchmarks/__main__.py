@@ -1,8 +1,9 @@
 """Run the benchmarks: ``python -m benchmarks [NAME ...] [--quick]``.
 
 NAME is one of overhead, traffic, priors, insights, preview, fleet. With no names, all run
-(fleet only where a PostgreSQL server can be started). Results go to ``benchmarks/results/`` (``results/quick/`` with
-``--quick``): one JSON and one markdown table per benchmark, and ``priors.png``.
+(fleet only where a PostgreSQL server can be started). Results go to ``benchmarks/results/``
+(``results/quick/`` with ``--quick``): one JSON and one markdown table per benchmark, and
+``priors.png``.
 """
 
 from __future__ import annotations
