@@ -18,19 +18,28 @@ from hcautoml_widgets.insights.importance import (
     importance_history,
     importance_interval,
 )
+from hcautoml_widgets.insights.labels import describe, label
 from hcautoml_widgets.insights.parallel import edit_for_brush, selected
+from hcautoml_widgets.insights.progress import BestSoFar, best_so_far, progress
 from hcautoml_widgets.insights.refresh import Refresher
+from hcautoml_widgets.insights.reviews import review_changes
 from hcautoml_widgets.insights.timeline import timeline
 
 # One line per module: new analyses (explain, timeline, ...) add their names here.
 __all__ = [
+    "BestSoFar",
     "Refresher",
+    "best_so_far",
+    "describe",
     "edit_for_brush",
     "explain",
     "importance",
     "importance_history",
     "importance_interval",
+    "label",
     "partial_dependence",
+    "progress",
+    "review_changes",
     "selected",
     "timeline",
     "top_pair",

@@ -1,4 +1,7 @@
-"""Words and small HTML of the cost curve: event labels, tooltips, the legend, the history.
+"""Small HTML of the cost curve: tooltips, the legend, the history.
+
+The words for steering events come from :mod:`hcautoml_widgets.insights.labels`, the same ones
+the timeline uses; ``event_label`` is kept as this module's name for them.
 
 Kept apart from ``cost_curve.py`` so the drawing code stays about marks and scales.
 """
@@ -9,7 +12,12 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
+from hcautoml_widgets.insights.labels import describe
+from hcautoml_widgets.insights.labels import label as event_label
 from hcautoml_widgets.widgets._protocol import num
+
+__all__ = ["ORIGINS", "PALETTE", "event_label", "history_html", "legend_html", "nice_ceiling",
+           "short", "tip_html", "trial_tip"]
 
 ORIGINS = ("startup", "model", "prior", "enqueued", "pinned")
 PALETTE = ["#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd", "#17becf", "#c7c7c7"]
@@ -38,32 +46,6 @@ def short(v: Any) -> str:
     return str(v)
 
 
-def event_text(ev: dict[str, Any]) -> str:
-    """What a steering event did, in a few words."""
-    kind, p = ev.get("kind", "?"), ev.get("payload") or {}
-    name = p.get("name", "")
-    if kind == "narrow":
-        return f"narrow {name} to [{short(p.get('low'))}, {short(p.get('high'))}]"
-    if kind == "allow":
-        return f"allow {name}: {', '.join(map(str, p.get('choices', [])))}"
-    if kind == "pin":
-        return f"pin {name} = {short(p.get('value'))}"
-    if kind == "prior":
-        return f"prior {name} ≈ {short(p.get('value'))} ({p.get('confidence')})"
-    if kind in ("accept", "reject", "unreview"):
-        return f"{kind} trial {p.get('trial')}"
-    if kind == "enqueue":
-        return "enqueue " + ", ".join(f"{k}={short(v)}" for k, v in (p.get("config") or {}).items())
-    if kind == "undo":
-        return f"undo #{p.get('target')} ({p.get('kind')})"
-    return f"{kind} {name}".strip()
-
-
-def event_label(ev: dict[str, Any]) -> str:
-    """A short human description of a steering event, for the flag's tooltip."""
-    return f"#{ev.get('seq')} {event_text(ev)} [{ev.get('source')}]"[:200]
-
-
 def tip_html(title: str, lines: Sequence[str]) -> str:
     body = "".join(f"<div>{html.escape(line)}</div>" for line in lines)
     return (f'<div class="hcw-tip" style="font-size:12px;line-height:1.4;padding:2px 4px">'
@@ -87,7 +69,7 @@ def history_html(events: Sequence[dict[str, Any]]) -> str:
         return '<div class="hcw-history" style="font-size:12px;color:#666">no steering yet</div>'
     rows = "".join(
         f'<li data-seq="{ev.get("seq")}"><span style="color:#888">#{ev.get("seq")}</span> '
-        f"{html.escape(event_text(ev))} "
+        f"{html.escape(describe(ev))} "
         f'<span style="color:#888">({html.escape(str(ev.get("source")))})</span></li>'
         for ev in reversed(events))
     return ('<ul class="hcw-history" style="font-size:12px;margin:2px 0;padding-left:4px;'

@@ -4,9 +4,11 @@ Colour says where a trial came from (startup, model, prior, enqueued, pinned); r
 turn grey; failed trials are crosses along the top edge; the step line is the best value so far
 (rejected trials never count); a flag and a vertical rule mark the steering edits made between
 two trials (several edits there share one flag, with their count beside it and all of them in
-its tooltip). Every growing series is a :class:`ChunkedSeries`, so the bytes sent per trial do
-not grow with the run (see ``_chunks.py``). A point's tooltip (its configuration) is filled on
-hover from the kernel, so configurations never ride along with every trial.
+its tooltip). What is drawn is derived in ``hcautoml_widgets.insights`` (the best-so-far steps,
+the events' words, which reviews changed); this module only turns it into marks. Every growing
+series is a :class:`ChunkedSeries`, so the bytes sent per trial do not grow with the run (see
+``_chunks.py``). A point's tooltip (its configuration) is filled on hover from the kernel, so
+configurations never ride along with every trial.
 
 Clicking a point sets :attr:`CostCurve.selected` (a trial number); setting it rings the point.
 The dashboard links it with the trial table's selection.
@@ -27,6 +29,8 @@ import bqplot as bq
 import ipywidgets as w
 import traitlets
 
+from hcautoml_widgets.insights.progress import BestSoFar
+from hcautoml_widgets.insights.reviews import rejected, review_changes
 from hcautoml_widgets.widgets._chunks import ChunkedSeries
 from hcautoml_widgets.widgets._curve_text import (
     ORIGINS,
@@ -167,6 +171,7 @@ class CostCurve(w.VBox):
         self._values: dict[int, tuple[float, str]] = {}  # plotted trial -> (value, origin)
         self._failed: set[int] = set()
         self._reviews: dict[str, str] = {}
+        self._tracker = BestSoFar(run.direction)
         self._max_x = -1.0
         self._last_seq = 0
         self._groups: dict[float, list[dict[str, Any]]] = {}  # flag x -> its events
@@ -237,7 +242,9 @@ class CostCurve(w.VBox):
     # -- feeding ------------------------------------------------------------------------------
     def _load(self) -> None:
         records = self.run.records()
-        self._reviews = dict(self.run.steering.state_dict().get("reviews", {}))
+        reviews = self.run.steering.state_dict().get("reviews", {})
+        self._reviews = {str(k): v for k, v in reviews.items()}
+        self._tracker.exclude(rejected(self._reviews))
         for rec in records:
             self._add_trial(rec)
         starts = sorted(r["start"] for r in records if r.get("start") is not None)
@@ -283,27 +290,19 @@ class CostCurve(w.VBox):
         self._values[n] = (value, origin)
         self._fresh.append(value)
         self.points.append((n, value, self._code(n, origin)), key=n)
-        if self._code(n, origin) == REJECTED:
-            return False
-        best = self.best.points()
-        if not best:
-            self.best.append((n, value))
-        elif n < best[-1][0]:
-            return True  # finished out of order (several workers): recompute
-        elif self._better(value, best[-1][1]):
-            self.best.append((n, value))
-        return False
+        change = self._tracker.add(rec)
+        if change == "append":
+            self.best.append(self._tracker.steps[-1])
+        return change == "rebuild"  # finished out of order (several workers)
 
     def _apply_reviews(self, reviews: dict[str, str]) -> bool:
-        changed = {k for k in reviews.keys() | self._reviews.keys()
-                   if reviews.get(k) != self._reviews.get(k)}
-        self._reviews = dict(reviews)
-        for key in changed:
-            n = int(key)
+        changed = review_changes(self._reviews, reviews)
+        self._reviews = {str(k): v for k, v in reviews.items()}
+        for n in changed:
             if n in self._values:
                 value, origin = self._values[n]
                 self.points.update(n, (n, value, self._code(n, origin)))
-        return bool(changed)
+        return self._tracker.exclude(rejected(self._reviews)) == "rebuild"
 
     def _add_flag(self, ev: dict[str, Any], x: float) -> None:
         """One flag per gap between trials: a further edit in the same gap joins its flag."""
@@ -318,18 +317,9 @@ class CostCurve(w.VBox):
             group.append(ev)
             self.flags.update(x, (x, FLAG_Y, f"{len(group)} edits: {event_label(ev)}"))
 
-    def _better(self, a: float, b: float) -> bool:
-        return a > b if self.run.direction == "maximize" else a < b
-
     def _rebuild_best(self) -> None:
-        pts: list[tuple[Any, ...]] = []
-        for n in sorted(self._values):
-            value, origin = self._values[n]
-            if self._code(n, origin) == REJECTED:
-                continue
-            if not pts or self._better(value, pts[-1][1]):
-                pts.append((n, value))
-        self.best.reset(pts)
+        # ChunkedSeries.reset resends only the marks whose points changed.
+        self.best.reset(list(self._tracker.steps))
 
     def _flush(self, steered: bool = True) -> None:
         self._set_domains()

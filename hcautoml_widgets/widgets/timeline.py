@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hcautoml_widgets.core.effects import describe, effects
+from hcautoml_widgets.core.effects import effects
+from hcautoml_widgets.insights.labels import label
 from hcautoml_widgets.insights.timeline import effect_text
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle
 from hcautoml_widgets.widgets.cost_curve import nice_ceiling
@@ -42,8 +43,7 @@ class TimelineStrip(FeedWidget):
 
     def _mark(self, ev: dict[str, Any], x: float) -> list[Any]:
         self._seqs.add(int(ev["seq"]))
-        label = f"#{ev['seq']} {describe(ev)} [{ev['source']}]"[:200]
-        return [int(ev["seq"]), x, ev["kind"], ev["source"], label]
+        return [int(ev["seq"]), x, ev["kind"], ev["source"], label(ev)]
 
     def _domain(self) -> list[float] | None:
         """The x domain when it changed since last sent (the cost curve's rule)."""

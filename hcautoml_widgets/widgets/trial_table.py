@@ -17,6 +17,7 @@ from typing import Any, get_args
 import traitlets
 
 from hcautoml_widgets.core.events import undone
+from hcautoml_widgets.insights.reviews import review_changes
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, paged
 from hcautoml_widgets.widgets._protocol import ActionOp, QueueItem, num, row
 
@@ -87,11 +88,9 @@ class TrialTable(FeedWidget):
                 state = ev.get("state", {})
                 # Reviews (and their undo) change rows that may be long finished: resend those.
                 reviews = dict(state.get("reviews", {}))
-                changed = {k for k in reviews.keys() | self._reviews.keys()
-                           if reviews.get(k) != self._reviews.get(k)}
+                changed = review_changes(self._reviews, reviews)
                 self._reviews = reviews
-                for key in changed:
-                    number = int(key)
+                for number in changed:
                     put(number, self._row(self.run.record(number)))
                 queue = self._queue_of(state)
         msg: Message = {"type": "delta"}
@@ -126,25 +125,8 @@ class TrialTable(FeedWidget):
         if op == "enqueue_copy":
             self.run.steering.enqueue(params, source="widget")
             return {"queue": len(self.run.steering.pending())}
-        many = getattr(self.run.steering, "priors", None)
-        if callable(many):  # one event for the whole configuration, undone in one step
-            many(params, "medium", source="widget")
-            return None
-        # One prior per parameter; a pinned or constant one may refuse, the others still
-        # count, and the errors are reported together.
-        errors = []
-        done = 0
-        for name, value in params.items():
-            spec = self.run.space.params.get(name)
-            if spec is None or spec.kind == "constant":
-                continue
-            try:
-                self.run.steering.prior(name, value, "medium", source="widget")
-                done += 1
-            except ValueError as exc:
-                errors.append(str(exc))
-        if errors:
-            raise ValueError(f"{done} priors set; " + "; ".join(errors))
+        # One event for the whole configuration, all or nothing, undone in one step.
+        self.run.steering.priors(params, "medium", source="widget")
         return None
 
     def _clear_queue(self) -> dict[str, Any]:

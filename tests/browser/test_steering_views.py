@@ -145,7 +145,7 @@ def test_curve_axis_flags_history_and_point_row_selection(
     )
     flag = curve.locator("svg .dot").nth(flag_index)
     text = hover_text(nb, flag, "3 steering edits")
-    for word in ("3 steering edits", "narrow x", "prior lr", "allow kind"):
+    for word in ("3 steering edits", "narrowed x", "prior lr", "allowed only a, b for kind"):
         assert word in text, text
     curve.locator(".hcw-history-toggle button, button.hcw-history-toggle").first.click()
     items = curve.locator(".hcw-history li")

@@ -8,8 +8,11 @@ import bqplot as bq
 import numpy as np
 
 import hcautoml_widgets as hcw
+from hcautoml_widgets.insights.labels import label
+from hcautoml_widgets.insights.progress import best_so_far
 from hcautoml_widgets.widgets._chunks import ChunkedSeries, segments
 from hcautoml_widgets.widgets.cost_curve import REJECTED, linear_format, log_ticks, nice_ceiling
+from hcautoml_widgets.widgets.timeline import TimelineStrip
 from tests.widgets.helpers import finish, make_run
 from tests.widgets.recording import Recorder
 
@@ -69,7 +72,7 @@ def test_curve_draws_trials_rejections_and_flags(recorder: Recorder) -> None:
     best_after = [float(y) for m in curve.best.marks for y in m.y]
     assert min(best_after) > min(best_before)  # the rejected trial is no longer the best
     flags = [str(n) for m in curve.flags.marks for n in m.names]
-    assert any("reject trial" in f for f in flags)
+    assert any("rejected trial" in f for f in flags)
     curve.log_toggle.value = True
     assert isinstance(curve.points.marks[0].scales["y"], bq.LogScale)
     curve.close()
@@ -98,7 +101,7 @@ def test_curve_created_mid_run_shows_history(recorder: Recorder) -> None:
     run.steering.narrow("depth", 3, 9)
     curve = hcw.CostCurve(run)
     assert len(all_points(curve)) == 30
-    assert next(str(n) for m in curve.flags.marks for n in m.names).startswith("#1 narrow depth")
+    assert next(str(n) for m in curve.flags.marks for n in m.names).startswith("#1 narrowed depth")
     curve.close()
 
 
@@ -167,10 +170,10 @@ def test_edits_between_two_trials_share_one_flag_with_a_count(recorder: Recorder
     mark = next(m for m in curve.flags.marks if len(m.x))
     curve._on_flag_hover(mark, {"event": "hover", "point": {"x": float(mark.x[0]), "index": 0}})
     tip = curve._flag_tip.value
-    assert "3 steering edits" in tip and "narrow depth" in tip and "prior lr" in tip
+    assert "3 steering edits" in tip and "narrowed depth" in tip and "prior lr" in tip
     assert curve.history_toggle.description == "history (3)"
     curve.history_toggle.value = True
-    assert curve.history.value.index("prior lr") < curve.history.value.index("narrow depth")
+    assert curve.history.value.index("prior lr") < curve.history.value.index("narrowed depth")
     finish(run, 2, curve)
     run.steering.unpin("loss")
     assert curve.flush()
@@ -194,4 +197,35 @@ def test_point_tooltip_shows_the_configuration_and_a_click_selects(recorder: Rec
     assert seen == [int(x)] and list(curve.ring.x) == [int(x)]
     curve.selected = None
     assert list(curve.ring.x) == []
+    curve.close()
+
+
+def test_a_group_edit_has_one_flag_the_timeline_labels_alike() -> None:
+    run = make_run()
+    curve = hcw.CostCurve(run)
+    finish(run, 6, curve)
+    params = run.record(0)["params"]
+    group = run.steering.priors(params, "medium", source="widget")
+    assert group is not None and group.kind == "group"
+    assert curve.flush()
+    text = label(group)
+    assert text.startswith(f"#{group.seq} stated ") and "medium-confidence priors: " in text
+    assert [str(n) for m in curve.flags.marks for n in m.names] == [text]
+    strip = TimelineStrip(run)
+    assert [m[-1] for m in strip.snapshot()[0]["marks"]] == [text]
+    strip.close()
+    curve.close()
+
+
+def test_the_best_line_is_the_insights_answer_after_a_rejection() -> None:
+    run = make_run()
+    curve = hcw.CostCurve(run)
+    finish(run, 30, curve)
+    run.steering.reject(run.best_trial_number)
+    assert curve.flush()
+    drawn = sorted({(int(x), float(y)) for m in curve.best.marks
+                    for x, y in zip(m.x, m.y, strict=True)})
+    expected = best_so_far(run.records(), run.direction)
+    assert drawn == [(n, float(np.float32(v))) for n, v in expected]
+    assert expected[-1] == (run.best_trial_number, run.best_value)
     curve.close()
