@@ -145,6 +145,8 @@ def to_dataframe(rows: list[dict[str, Any]], names: list[str]) -> pd.DataFrame:
         flat.append(d)
     columns = ["number", "state", "value", "origin", "version", "review", "enqueued", "start",
                "end", "duration", "error"]
+    if any(r.get("worker") is not None for r in rows):  # trials run by a fleet's workers
+        columns.append("worker")
     columns += [f"params_{n}" for n in names]
     columns += [f"score_{p}" for p in ("log_l", "log_g", "log_prior", "prior_term",
                                        "acquisition", "prior_weight")]

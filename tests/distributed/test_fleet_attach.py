@@ -58,6 +58,8 @@ def test_attached_run_shows_steers_and_controls_the_fleet(
     rows = run.records()
     assert {r["state"] for r in rows} == {"complete"}
     assert len({r["worker"] for r in rows}) == 3
+    frame = run.to_dataframe()
+    assert frame["worker"].tolist() == [r["worker"] for r in rows]
     after = [r for r in rows if r["version"] >= narrow.seq]
     assert after and all(2.0 <= r["params"]["x"] <= 3.0 for r in after)
     enqueued = [r for r in rows if r["origin"] == "enqueued"]
