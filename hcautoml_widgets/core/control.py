@@ -124,7 +124,8 @@ class Controller:
         self._unentered: set[int] = set()  # threads holding a claimed slot not yet entered
         self._worker_ids: set[int] = set()
         self._hooks: list[PreClaimHook] = []
-        self._waiters = 0  # threads in wait() or waiting for claimed slots to enter
+        self._waiters = 0  # threads waiting for claimed slots to enter (pause, step)
+        self._idle_waiters = 0  # threads in wait()
 
     # -- hooks --------------------------------------------------------------------------------
     def add_hook(self, hook: PreClaimHook) -> Callable[[], None]:
@@ -225,7 +226,7 @@ class Controller:
             return True
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
-            self._waiters += 1
+            self._idle_waiters += 1
             try:
                 while self.workers and not (self.status == Status.PAUSED and self.active == 0):
                     left = None if deadline is None else deadline - time.monotonic()
@@ -233,7 +234,7 @@ class Controller:
                         return False
                     self._cond.wait(left)
             finally:
-                self._waiters -= 1
+                self._idle_waiters -= 1
         return True
 
     # -- calls from the workers ---------------------------------------------------------------
@@ -277,7 +278,7 @@ class Controller:
         with self._cond:
             self._unentered.discard(threading.get_ident())
             self.entered += 1
-            self._wake()
+            self._wake(idle_may_change=False)
 
     def release(self, failed: bool, error: str | None) -> None:
         """The claimed slot's trial has been told (or broke before its objective)."""
@@ -321,10 +322,14 @@ class Controller:
         finally:
             self._waiters -= 1
 
-    def _wake(self) -> None:
-        """Wake wait() and pause() only when one is waiting: a notify per trial would make the
-        waiting thread take the GIL for nothing, which on a busy machine costs a time slice."""
-        if self._waiters:
+    def _wake(self, idle_may_change: bool = True) -> None:
+        """Wake pause() (waiting for claimed slots to enter) and wait() only when what they wait
+        for may have happened: a notify per trial would make the waiting thread take the GIL for
+        nothing, which on a busy machine costs a time slice. wait() is the usual case (a script's
+        ``run.start(); run.wait()``): while the run is running, only a worker's exit (which
+        notifies in claim()) can end it, so entries and releases wake it only once paused."""
+        if self._waiters or (idle_may_change and self._idle_waiters
+                             and self.status != Status.RUNNING and self.active == 0):
             self._cond.notify_all()
 
     def _set(self, status: Status, reason: str | None) -> None:
