@@ -6,15 +6,17 @@ passed since the last refresh, or when a review changed which trials count. Once
 running, the trials that arrived since the last refresh are taken in at once. The computing itself
 happens in a worker process (``_pool.py``), so it never holds the GIL against the optimiser; the
 refresher rests at least five times as long as its last refresh took, so on a two-core machine
-it never takes a core away from the search for long. fANOVA, which takes seconds to tens of
+it never takes a core away from the search for long. The worker *process* runs at a lower CPU
+priority; the refresher's *thread* does not: a low-priority thread that holds the GIL (to gather
+the trials, to pickle them) and is then preempted by the machine's other jobs stalls the
+optimiser's thread until it is scheduled again, a priority inversion that cost wall time on a
+loaded machine. fANOVA, which takes seconds to tens of
 seconds, runs on request (one refit per job) and reports its progress.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -77,17 +79,24 @@ class Refresher:
     def _on_batch(self, batch: list[dict[str, Any]]) -> None:
         new = 0
         changed = False
+        ended = False
         for ev in batch:
             kind = ev.get("type")
             if kind == "trial" and ev["record"].get("state") == "complete":
                 new += 1
             elif kind == "steering":
                 changed = True  # a review (or its undo) changes which trials count
-        if new or changed:
+            elif kind == "status" and ev.get("status") not in ("running", "stopping"):
+                ended = True  # take in the last trials at once
+        if new or changed or ended:
             with self._cond:
                 self._new += new
                 self._changed = self._changed or changed
-                self._cond.notify_all()
+                # Wake the refresher only when a refresh may be due: waking it for every batch
+                # (up to 20 a second) only makes it take the GIL from the optimiser to go back
+                # to sleep. Its half-second poll catches the interval running out.
+                if changed or ended or self._new >= self.min_new:
+                    self._cond.notify_all()
 
     # -- worker ---------------------------------------------------------------------------------
     def _due(self) -> bool:
@@ -101,7 +110,6 @@ class Refresher:
         return self._changed or self._new >= self.min_new or not running
 
     def _loop(self) -> None:
-        _lower_priority()
         while True:
             with self._cond:
                 while not self._closed and not self._due():
@@ -167,8 +175,6 @@ class Refresher:
                              f" the run has {len(data)} so far")
 
         def work() -> None:
-            _lower_priority()
-
             def progress(done: int, total: int) -> None:
                 self._announce({"kind": "progress", "done": done, "total": total})
 
@@ -228,10 +234,3 @@ class Refresher:
             self._closed = True
             self._cond.notify_all()
 
-
-def _lower_priority() -> None:
-    """Give the calling thread a lower CPU priority than the optimiser's (Linux schedules each
-    thread on its own, so a nice value can be set per thread); elsewhere, nothing happens."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
-                       min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10))
