@@ -28,9 +28,20 @@ _pools: dict[str, cf.ProcessPoolExecutor] = {}
 _disabled = os.environ.get("HCW_INSIGHTS_PROCESS", "1") == "0"
 
 
-def _lower_priority() -> None:
+def _init_worker() -> None:
     with contextlib.suppress(OSError, AttributeError):
         os.nice(10)
+    # A pool worker blocked on its job queue does not notice that its parent died (it holds
+    # both ends of the queue's pipe itself): a killed kernel or script left it behind for good.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), name="hcw-parent-watch",
+                         daemon=True).start()
+
+
+def _exit_with(parent: Any) -> None:
+    parent.join()  # returns when the parent's sentinel closes, i.e. when it has ended
+    os._exit(0)
 
 
 def _pool(kind: str) -> cf.ProcessPoolExecutor:
@@ -39,7 +50,7 @@ def _pool(kind: str) -> cf.ProcessPoolExecutor:
         if pool is None:
             pool = _pools[kind] = cf.ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_lower_priority)
+                initializer=_init_worker)
         return pool
 
 
