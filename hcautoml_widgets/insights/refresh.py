@@ -40,8 +40,9 @@ DUTY = 5.0
 class Refresher:
     """Recompute a run's insights in the background; ``listener(message)`` gets each result.
 
-    Messages: ``{"kind": "summary", "summary": {...}, "history": {"n", "shares"}}`` after each
-    refresh, ``{"kind": "progress", "done", "total"}`` while fANOVA runs, and
+    Messages: ``{"kind": "computing", "n"}`` when a refresh on enough trials starts,
+    ``{"kind": "summary", "summary": {...}, "history": {"n", "shares"}}`` after each refresh,
+    ``{"kind": "progress", "done", "total"}`` while fANOVA runs, and
     ``{"kind": "fanova", "importance": [...], "n"}`` or ``{"kind": "fanova", "error"}`` at its end.
 
     Args:
@@ -133,6 +134,10 @@ class Refresher:
             if len(data) < MIN_TRIALS and self.latest is not None and "error" in self.latest \
                     and self.latest.get("n") == len(data):
                 return self.latest
+            if len(data) >= MIN_TRIALS:
+                # The first refresh also waits for the worker process to start (seconds on a
+                # busy machine): the view says what it waits for, not a stale "too few trials".
+                self._announce({"kind": "computing", "n": len(data)})
             if self._compute is not None:
                 result = self._compute(data)
             else:

@@ -2,7 +2,7 @@
 // search went, live. Charts are in insights_charts.ts, the parallel coordinates in parallel.ts.
 //
 // Protocol: snapshot (+ pages) then deltas of trial rows and steering state, as the trial table
-// gets them; {type:"insight", kind:"summary"|"progress"|"fanova"} when the kernel's background
+// gets them; {type:"insight", kind:"computing"|"summary"|"progress"|"fanova"} when the kernel's background
 // refresher has something new (at most every few seconds). Requests: {type:"edit"} from the
 // brushes, {type:"fanova"} from the button.
 //
@@ -215,6 +215,9 @@ function render({ model, el }: RenderProps): () => void {
           else st.history.push(p);
         }
         paintSummary();
+      } else if (msg.kind === "computing") {
+        // Only before the first real summary: afterwards the last one stays up while it updates.
+        if (!st.summary || st.summary.error) status.textContent = `computing the insights on ${msg.n} trials…`;
       } else if (msg.kind === "progress") {
         progress.textContent = `fANOVA: refit ${msg.done} of ${msg.total}…`;
       } else if (msg.kind === "fanova") {

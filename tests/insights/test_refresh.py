@@ -51,6 +51,9 @@ def test_refreshes_in_its_own_thread_and_ends_current() -> None:
     assert last["importance"][0]["name"] == "x0"
     assert set(last["pd"]) == set(run.space.names)
     assert ref.history[-1]["n"] == 120 and len(ref.history) >= 1
+    # Each refresh on enough trials is announced before it computes (none for the empty run).
+    computing = got.kinds("computing")
+    assert [m["n"] for m in computing] == [s["n"] for s in summaries if "error" not in s]
 
 
 def test_a_review_triggers_a_refresh_without_new_trials() -> None:
