@@ -21,7 +21,7 @@ from typing import Any, Literal, TypedDict
 SteeringOp = Literal["narrow", "reset", "allow", "pin", "unpin", "prior", "clear_prior",
                      "accept", "reject", "unreview", "enqueue", "undo"]
 #: Requests a view may send; each is answered by an :class:`Ack`.
-RequestKind = Literal["edit", "control", "details", "action", "fanova"]
+RequestKind = Literal["edit", "control", "details", "action", "fanova", "preview"]
 #: Operations of the trial table's "action" request.
 ActionOp = Literal["enqueue_copy", "use_as_prior", "clear_queue"]
 

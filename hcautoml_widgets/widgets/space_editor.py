@@ -8,10 +8,15 @@ sent again only when a steering event arrived, stripped of the parts this view d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from hcautoml_widgets.core.preview import MAX_N, preview_points
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, paged
 from hcautoml_widgets.widgets._protocol import num, sample
+
+#: Edits the editor previews while a handle is held (ghost markers, js/src/ghosts.ts).
+PREVIEW_OPS = ("narrow", "prior", "pin")
 
 
 def editor_state(state: dict[str, Any]) -> dict[str, Any]:
@@ -74,3 +79,19 @@ class SpaceEditor(FeedWidget):
         if not samples:
             return [msg] if len(msg) > 1 else None
         return paged(msg, "samples", samples, follow="delta")
+
+    def requests(self) -> dict[str, Callable[[Message], Any]]:
+        return {"preview": self._preview}
+
+    def _preview(self, content: Message) -> dict[str, Any]:
+        """Where the next trials would go under an edit not yet made (on a copy of the run)."""
+        op = content.get("op")
+        if op not in PREVIEW_OPS:
+            raise ValueError(f"preview: {op!r} is not previewed here; one of {list(PREVIEW_OPS)}")
+        args = content.get("args") or {}
+        if not isinstance(args, dict):
+            raise ValueError("preview arguments must be an object")
+        n = content.get("n", 5)
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_N:
+            raise ValueError(f"preview: n must be an integer from 1 to {MAX_N}, not {n!r}")
+        return preview_points(self.run, str(op), n, **args)

@@ -17,7 +17,7 @@ export const STEERING_OPS = [
 ] as const;
 export type SteeringOp = (typeof STEERING_OPS)[number];
 /** Requests a view may send (each answered by an ack); "snapshot" is answered by a snapshot. */
-export const REQUEST_KINDS = ["edit", "control", "details", "action", "fanova"] as const;
+export const REQUEST_KINDS = ["edit", "control", "details", "action", "fanova", "preview"] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 /** Operations of the trial table's "action" request. */
 export const ACTION_OPS = ["enqueue_copy", "use_as_prior", "clear_queue"] as const;

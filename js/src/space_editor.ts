@@ -13,7 +13,8 @@
 //       circle.hcw-handle-low, circle.hcw-handle-high (the range), path.hcw-prior-marker
 //       (the prior; class hcw-prior-unset when there is none), path.hcw-pin-handle (drop it to
 //       pin there; class hcw-pin-unset when not pinned); rect.hcw-current (the current range);
-//       rect.hcw-hist-bar (histogram of sampled values, data-count); line.hcw-pin-marker
+//       rect.hcw-hist-bar (histogram of sampled values, data-count); line.hcw-pin-marker;
+//       circle.hcw-ghost[data-value] (where the next trials would go, while a handle is held)
 //   categorical rows: button.hcw-choice[data-choice="VALUE"][aria-pressed] (toggle allowed;
 //       class hcw-pinned / hcw-prior-choice), .hcw-count inside each choice,
 //       select.hcw-prior-select (prior choice, "" = none)
@@ -22,6 +23,7 @@
 //       it clears when the row's state changes)
 import type { RenderProps } from "@anywidget/types";
 import { Channel, ensureStyles, frameScheduler, h, type Msg, type Scalar } from "./base";
+import { GHOST_N, type Preview } from "./ghosts";
 import { ParamRow, type EditorState, type Edit, type ParamSpec } from "./space_row";
 
 export { BINS, fromUnit, nudge, snap, toUnit, type EditorState, type ParamSpec } from "./space_row";
@@ -53,6 +55,7 @@ const CSS = `
 .hcw-track .hcw-pin-handle { fill:#d62728; cursor:ew-resize; }
 .hcw-track .hcw-pin-handle.hcw-pin-unset { fill:#e8a0a0; opacity:.7; }
 .hcw-track .hcw-pin-marker { stroke:#d62728; stroke-width:2; }
+.hcw-track .hcw-ghost { fill:#fff; fill-opacity:.85; stroke:#ff7f0e; stroke-width:1.8; cursor:default; }
 .hcw-choices { display:flex; flex-wrap:wrap; gap:4px; margin-top:3px; }
 .hcw-choice { padding:1px 8px; border:1px solid #1f77b4; background:#fff; border-radius:10px; cursor:pointer; }
 .hcw-choice[aria-pressed="true"] { background:#1f77b4; color:#fff; }
@@ -96,11 +99,14 @@ function render({ model, el }: RenderProps): () => void {
     return ack.ok;
   };
 
+  // Ghost markers while a handle is held: the kernel previews the edit on a copy of the run.
+  const preview: Preview = (op, args) => channel.request("preview", { op, args, n: GHOST_N });
+
   const channel = new Channel(model, (msg: Msg) => {
     if (msg.type === "snapshot") {
       const names: string[] = msg.names;
       const specs = new Map<string, ParamSpec>(msg.space.params.map((p: ParamSpec) => [p.name, p]));
-      rows = names.map((n) => new ParamRow(specs.get(n)!, edit));
+      rows = names.map((n) => new ParamRow(specs.get(n)!, edit, preview));
       root.replaceChildren(...rows.map((r) => r.el));
       state = msg.state;
       rows.forEach((r) => r.paint(msg.state));

@@ -2,6 +2,7 @@
 // every way to change it (drag, keyboard, typing a number, buttons). See space_editor.ts for
 // the selectors.
 import { fmt, h, s, type Scalar, type SteeringOp } from "./base";
+import { Ghosts, type Preview } from "./ghosts";
 
 export interface ParamSpec {
   name: string;
@@ -91,10 +92,13 @@ export class ParamRow {
   // A range sent but not yet seen in the kernel's state: the next gesture starts from it, not
   // from the older state (dragging the low handle right after the high one must keep the new high).
   private expected: { range: [number, number]; from: string } | null = null;
+  // Where the next trials would go under the edit a held handle would make (none: no preview).
+  private ghosts: Ghosts | null = null;
 
   constructor(
     readonly p: ParamSpec,
     private readonly edit: Edit,
+    private readonly preview?: Preview,
   ) {
     this.counts = p.kind === "categorical" ? new Map() : new Array(this.bins()).fill(0);
     this.error = h("div", { class: "hcw-error", role: "alert" });
@@ -159,12 +163,24 @@ export class ParamRow {
       const b = h("button", { class: "hcw-choice", type: "button", "data-choice": String(c), "aria-pressed": "true" },
         fmt(c), h("span", { class: "hcw-count" }, "0"));
       b.addEventListener("click", () => {
-        const allowed = new Set((this.state?.allowed[p.name] ?? p.choices ?? []).map(String));
+        // From the buttons as shown, not from the last state the kernel sent: a second click
+        // made before the first edit's state came back must build on it, not undo it.
+        const allowed = new Set<string>();
+        for (const x of box.querySelectorAll<HTMLButtonElement>(".hcw-choice")) {
+          if (x.getAttribute("aria-pressed") === "true") allowed.add(x.dataset.choice ?? "");
+        }
         if (allowed.has(String(c))) allowed.delete(String(c));
         else allowed.add(String(c));
         const choices = (p.choices ?? []).filter((x) => allowed.has(String(x)));
         b.setAttribute("aria-pressed", String(allowed.has(String(c))));
-        void this.edit("allow", { name: p.name, choices });
+        void this.edit("allow", { name: p.name, choices }).then((ok) => {
+          if (ok || !this.state) return;
+          // Refused: show what is in force again.
+          const held = new Set((this.state.allowed[p.name] ?? p.choices ?? []).map(String));
+          for (const x of box.querySelectorAll<HTMLButtonElement>(".hcw-choice")) {
+            x.setAttribute("aria-pressed", String(held.has(x.dataset.choice ?? "")));
+          }
+        });
       });
       box.append(b);
     });
@@ -191,6 +207,10 @@ export class ParamRow {
     const low = s("circle", { class: "hcw-handle-low", "data-handle": "low", cy: TRACK_Y, r: 7 });
     const high = s("circle", { class: "hcw-handle-high", "data-handle": "high", cy: TRACK_Y, r: 7 });
     svg.append(bars, base, current, pinMarker, pinHandle, prior, low, high);
+    if (this.preview) {
+      this.ghosts = new Ghosts(p.name, this.preview, (v) => this.xOf(v), TRACK_Y);
+      svg.append(this.ghosts.group); // on top, but it takes no pointer events
+    }
     this.el.append(svg);
     Object.assign(this.parts, { svg, bars, base, current, pinMarker, pinHandle, prior, low, high });
     const labels: Record<Handle, string> = { low: "lower bound", high: "upper bound", prior: "prior", pin: "pin" };
@@ -243,9 +263,20 @@ export class ParamRow {
     else cur[which] = v;
     this.local = cur;
     this.place(cur, which);
+    this.previewEdit(which, cur);
+  }
+
+  /** Ask (debounced) where the next trials would go if the held handle were released here. */
+  private previewEdit(which: Handle, cur: { lo: number; hi: number; prior: number; pin: number }): void {
+    if (!this.ghosts) return;
+    const name = this.p.name;
+    if (which === "prior") this.ghosts.schedule("prior", { name, value: cur.prior, confidence: (this.parts.conf as HTMLSelectElement).value });
+    else if (which === "pin") this.ghosts.schedule("pin", { name, value: cur.pin });
+    else this.ghosts.schedule("narrow", { name, low: cur.lo, high: cur.hi });
   }
 
   private commit(which: Handle): void {
+    this.ghosts?.clear();
     const cur = this.local;
     this.local = null;
     this.dragging = null;
@@ -287,6 +318,7 @@ export class ParamRow {
       };
       const cancel = () => {
         stop();
+        this.ghosts?.clear();
         this.local = null;
         this.dragging = null;
         if (this.state) this.paint(this.state);

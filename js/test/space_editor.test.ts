@@ -108,6 +108,19 @@ describe("SpaceEditor", () => {
     expect(model.last()).toMatchObject({ op: "reset", args: { name: "depth" } });
   });
 
+  it("builds a second choice click on the first before the kernel's state comes back", async () => {
+    const { model, el } = setup();
+    const exp = el.querySelector<HTMLButtonElement>('[data-param="loss"] .hcw-choice[data-choice="exponential"]')!;
+    exp.click();
+    expect(model.last()).toMatchObject({ op: "allow", args: { name: "loss", choices: ["log_loss"] } });
+    exp.click(); // no state delta yet: this takes the first click back, it does not repeat it
+    expect(model.last()).toMatchObject({ op: "allow", args: { name: "loss", choices: ["log_loss", "exponential"] } });
+    model.ack("edit", false, "refused on purpose");
+    await frame();
+    // Refused: the buttons show what is in force again (both allowed, as the snapshot said).
+    expect(exp.getAttribute("aria-pressed")).toBe("true");
+  });
+
   it("counts sampled values into histograms", async () => {
     const { model, el } = setup();
     model.deliver({ type: "delta", samples: [[6, "exponential", 0.01], [16, "exponential", 1.0]] });
