@@ -16,13 +16,16 @@ from typing import Any, get_args
 
 import traitlets
 
-from hcautoml_widgets.core.events import undone
+from hcautoml_widgets.insights.explain import explain
 from hcautoml_widgets.insights.reviews import review_changes
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, paged
 from hcautoml_widgets.widgets._protocol import ActionOp, QueueItem, num, row
 
 #: Error texts longer than this are cut in the details panel (the full text is in the run).
 MAX_ERROR_CHARS = 20_000
+#: The structured explanation rides along with its text only up to this size (JSON characters);
+#: past it (a long steering history in force) the text alone is sent.
+MAX_EXPLANATION_CHARS = 8_000
 #: Operations of the "action" request (js/src/base.ts ACTION_OPS).
 ACTION_OPS: tuple[ActionOp, ...] = get_args(ActionOp)
 
@@ -112,7 +115,15 @@ class TrialTable(FeedWidget):
         version = rec.get("version") or 0
         log = self.run.steering.log
         rec["steering_event"] = log[version - 1].to_dict() if 0 < version <= len(log) else None
+        rec["explanation"] = self._explanation(int(content["n"]))
         return dict(_jsonable(rec))
+
+    def _explanation(self, n: int) -> dict[str, Any]:
+        """Why trial ``n`` was chosen: ``{"text", "detail"}`` (``detail`` None when large)."""
+        why = explain(self.run, n)
+        detail = {k: v for k, v in why.items() if k != "text"}
+        small = len(json.dumps(detail, default=str)) <= MAX_EXPLANATION_CHARS
+        return {"text": why["text"], "detail": detail if small else None}
 
     def _action(self, content: Message) -> dict[str, Any] | None:
         op = content.get("op")
@@ -130,36 +141,8 @@ class TrialTable(FeedWidget):
         return None
 
     def _clear_queue(self) -> dict[str, Any]:
+        # One event, whatever was edited after the enqueues; one undo puts the queue back.
         steering = self.run.steering
-        clear = getattr(steering, "clear_queue", None)
-        if callable(clear):
-            clear(source="widget")
-            return {"queue": len(steering.pending())}
-        pending = {seq for seq, _ in steering.pending()}
-        if not pending:
-            raise ValueError("the queue is already empty")
-        if self.run.status == "running":
-            # Undo takes back the newest edit in effect; while trials start, a queued
-            # configuration may run in between and the undo would take back another edit.
-            raise ValueError("pause the run to clear the queue (trials take from it while it runs)")
-        while pending:
-            target = self._newest_in_effect(pending)
-            if target not in pending:
-                break
-            steering.undo(source="widget")
-            pending.discard(target)
-        if pending:
-            raise ValueError(f"{len(pending)} queued configuration(s) kept: edits made after them "
-                             "are still in effect, and undo takes back the newest edit first")
-        return {"queue": 0}
+        steering.clear_queue(source="widget")
+        return {"queue": len(steering.pending())}
 
-    def _newest_in_effect(self, pending: set[int]) -> int | None:
-        """The event ``undo()`` would take back (it passes over enqueues that already ran)."""
-        log = self.run.steering.log
-        gone = undone(log)
-        for ev in reversed(log):
-            if ev.kind == "undo" or ev.seq in gone or (ev.kind == "enqueue"
-                                                       and ev.seq not in pending):
-                continue
-            return int(ev.seq)
-        return None

@@ -1,6 +1,14 @@
 // The trial table's details panel and its queue line (see trial_table.ts for the selectors).
 // Numbers are rounded for reading; copying from the panel copies them at full precision.
-import { fmt, h } from "./base";
+// The panel opens with .hcw-why (.hcw-why-title "Why this trial", .hcw-why-text: the kernel's
+// explanation, hcautoml_widgets/insights/explain.py).
+import { ensureStyles, fmt, h } from "./base";
+
+const WHY_CSS = `
+.hcw-why { border-left:3px solid #1f77b4; background:#f0f6ff; padding:4px 8px; margin:4px 0 6px; }
+.hcw-why-title { font-weight:600; color:#1f77b4; font-size:11px; text-transform:uppercase; letter-spacing:.04em; }
+.hcw-why-text { margin:2px 0 0; line-height:1.4; white-space:pre-wrap; }
+`;
 
 export type Act = (op: "enqueue_copy" | "use_as_prior" | "clear_queue", n?: number) => Promise<{ ok: boolean; error: string | null; result?: any }>;
 
@@ -58,7 +66,13 @@ export function renderDetails(panel: HTMLElement, rec: any, metric: string, act:
     prov.append(h("div", {}, "why chosen: " + Object.entries(rec.score).map(([k, v]) => `${k}=${short(v)}`).join(", ")));
   }
   if (rec.enqueued !== undefined && rec.enqueued !== null) prov.append(h("div", {}, `enqueued by event #${rec.enqueued}`));
-  const parts: Node[] = [h("strong", {}, `Trial ${rec.number}`), cfg, prov];
+  const parts: Node[] = [h("strong", {}, `Trial ${rec.number}`)];
+  const why = rec.explanation?.text;
+  if (typeof why === "string" && why) {
+    ensureStyles(WHY_CSS, "hcw-why-styles");
+    parts.push(h("div", { class: "hcw-why" }, h("div", { class: "hcw-why-title" }, "Why this trial"), h("p", { class: "hcw-why-text" }, why)));
+  }
+  parts.push(cfg, prov);
   if (rec.error) parts.push(h("pre", { class: "hcw-error-text" }, rec.error));
   const buttons = h("div", { class: "hcw-detail-actions" });
   const labels: [string, string, string][] = [
@@ -104,7 +118,7 @@ export function renderQueue(box: HTMLElement, queue: QueueItem[], act: Act, noti
   }
   const list = h("ol", { class: "hcw-queue-list" });
   for (const q of queue) list.append(h("li", { "data-id": String(q.id), title: JSON.stringify(q.config) }, configText(q.config)));
-  const clear = h("button", { type: "button", "data-action": "clear-queue", title: "take the queued configurations back (undo)" }, "clear queue");
+  const clear = h("button", { type: "button", "data-action": "clear-queue", title: "take back every queued configuration that has not run (one undo puts them back)" }, "clear queue");
   clear.addEventListener("click", async () => {
     clear.disabled = true;
     const ack = await act("clear_queue");
