@@ -280,6 +280,7 @@ export class ParamRow {
     const cur = this.local;
     this.local = null;
     this.dragging = null;
+    delete this.el.dataset.dragging;
     if (!cur) return;
     const p = this.p;
     const [lo0, hi0] = this.range();
@@ -299,6 +300,7 @@ export class ParamRow {
     handle.addEventListener("pointerdown", (e0) => {
       (e0 as PointerEvent).preventDefault();
       this.dragging = which;
+      this.el.dataset.dragging = which; // which handle is held (for styles and tests)
       this.local = this.values();
       const move = (ev: Event) => {
         const rect = svg.getBoundingClientRect();
@@ -321,6 +323,7 @@ export class ParamRow {
         this.ghosts?.clear();
         this.local = null;
         this.dragging = null;
+        delete this.el.dataset.dragging;
         if (this.state) this.paint(this.state);
       };
       window.addEventListener("pointermove", move);

@@ -109,6 +109,24 @@ def track_x(track_box: dict[str, float], unit: float) -> float:
     return track_box["x"] + TRACK_PAD + unit * (track_box["width"] - 2 * TRACK_PAD)
 
 
+def grab(nb: Notebook, handle: Any) -> None:
+    """Press the mouse button on a space-editor handle and keep it down.
+
+    The row says which handle it holds (``data-dragging``). If a block above moved the page
+    between putting the pointer on the handle and pressing (the press then lands beside it), let
+    go and take it again, as a person would.
+    """
+    mouse = nb.page.mouse
+    for _attempt in range(4):
+        handle.scroll_into_view_if_needed()
+        handle.hover()
+        mouse.down()
+        if handle.evaluate("h => !!h.closest('.hcw-param')?.dataset.dragging"):
+            return
+        mouse.up()
+    raise AssertionError("the handle could not be grabbed: the page kept moving under it")
+
+
 def drag(nb: Notebook, handle: Any, track: Any, unit: float) -> None:
     """Press on ``handle``, move it along ``track`` to ``unit`` and release, like a user.
 
@@ -116,10 +134,8 @@ def drag(nb: Notebook, handle: Any, track: Any, unit: float) -> None:
     down at once after, so a block of the page that changes height above the editor (a line of
     the control bar wrapping as its numbers grow) cannot move the handle from under it.
     """
-    handle.scroll_into_view_if_needed()
-    handle.hover()
+    grab(nb, handle)
     mouse = nb.page.mouse
-    mouse.down()
     hb = handle.bounding_box()
     tb = track.bounding_box()
     assert hb is not None and tb is not None

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.browser.harness import OUTPUT, LabServer, Notebook
-from tests.browser.scenario import open_scenario, param_row, track_x, wait_kernel
+from tests.browser.scenario import grab, open_scenario, param_row, track_x, wait_kernel
 
 pytestmark = pytest.mark.browser
 
@@ -64,9 +64,8 @@ def test_explanation_ghosts_and_timeline(
     high = x_row.locator("circle.hcw-handle-high").first
     # The whole editor in view (and the page still) before the press.
     x_row.evaluate("e => e.closest('.hcw-space-editor').scrollIntoView({block: 'center'})")
-    high.hover()
+    grab(nb, high)
     mouse = nb.page.mouse
-    mouse.down()
     hb, tb = high.bounding_box(), track.bounding_box()
     assert hb is not None and tb is not None
     y0 = hb["y"] + hb["height"] / 2
