@@ -104,6 +104,16 @@ def row(rec: dict[str, Any], names: Sequence[str], with_params: bool = True) -> 
     ]
 
 
+def row_once(rec: dict[str, Any], names: Sequence[str], has_params: set[int]) -> list[Any]:
+    """:func:`row`, with the parameters only the first time the view gets them; ``has_params``
+    (the trials whose parameters the view has) is updated."""
+    n = int(rec["number"])
+    known = n in has_params
+    if rec.get("params"):
+        has_params.add(n)
+    return row(rec, names, with_params=not known)
+
+
 def sample(rec: dict[str, Any], names: Sequence[str]) -> list[Any]:
     """Where one trial went in the space: its parameter values in ``names`` order."""
     params = rec.get("params") or {}

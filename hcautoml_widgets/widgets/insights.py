@@ -17,7 +17,7 @@ from typing import Any
 from hcautoml_widgets.insights.parallel import axes
 from hcautoml_widgets.insights.refresh import Refresher
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, paged
-from hcautoml_widgets.widgets._protocol import num, row
+from hcautoml_widgets.widgets._protocol import num, row_once
 from hcautoml_widgets.widgets.space_editor import editor_state
 
 
@@ -71,11 +71,7 @@ class Insights(FeedWidget):
 
     # -- rows, as the trial table sends them --------------------------------------------------
     def _row(self, rec: dict[str, Any]) -> list[Any]:
-        n = int(rec["number"])
-        known = n in self._has_params
-        if rec.get("params"):
-            self._has_params.add(n)
-        return row(rec, self._names, with_params=not known)
+        return row_once(rec, self._names, self._has_params)
 
     def snapshot(self) -> list[Message]:
         state = self.run.steering.state_dict()

@@ -19,7 +19,7 @@ import traitlets
 from hcautoml_widgets.insights.explain import explain
 from hcautoml_widgets.insights.reviews import review_changes
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, paged
-from hcautoml_widgets.widgets._protocol import ActionOp, QueueItem, num, row
+from hcautoml_widgets.widgets._protocol import ActionOp, QueueItem, num, row_once
 
 #: Error texts longer than this are cut in the details panel (the full text is in the run).
 MAX_ERROR_CHARS = 20_000
@@ -48,11 +48,7 @@ class TrialTable(FeedWidget):
         super().__init__(run, **kwargs)
 
     def _row(self, rec: dict[str, Any]) -> list[Any]:
-        n = int(rec["number"])
-        known = n in self._has_params
-        if rec.get("params"):
-            self._has_params.add(n)
-        return row(rec, self._names, with_params=not known)
+        return row_once(rec, self._names, self._has_params)
 
     def _queue_of(self, state: dict[str, Any]) -> list[QueueItem]:
         return [QueueItem(id=q["id"], config={k: num(v) for k, v in q["config"].items()})

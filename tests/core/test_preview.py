@@ -8,23 +8,12 @@ from typing import Any
 import numpy as np
 import optuna
 import pytest
-from ConfigSpace import Categorical, ConfigurationSpace, Float
 
 import hcautoml_widgets as hcw
 from hcautoml_widgets.core.preview import preview, preview_points
+from tests.svm_toy import objective, space
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-
-def space() -> ConfigurationSpace:
-    cs = ConfigurationSpace()
-    cs.add([Float("gamma", (1e-3, 10.0), log=True), Float("C", (0.1, 100.0), log=True),
-            Categorical("kernel", ["rbf", "linear"])])
-    return cs
-
-
-def objective(cfg: dict[str, Any]) -> float:
-    return (cfg["gamma"] - 0.3) ** 2 + (cfg["C"] - 5.0) ** 2 / 100 + (cfg["kernel"] == "linear")
 
 
 def ran(n: int, seed: int = 0) -> hcw.Run:

@@ -6,25 +6,14 @@ from typing import Any
 
 import optuna
 import pytest
-from ConfigSpace import Categorical, ConfigurationSpace, Float
 
 import hcautoml_widgets as hcw
 from hcautoml_widgets.core.export import ExportedRun
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.insights.explain import explain
+from tests.svm_toy import objective, space
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-
-def space() -> ConfigurationSpace:
-    cs = ConfigurationSpace()
-    cs.add([Float("gamma", (1e-3, 10.0), log=True), Float("C", (0.1, 100.0), log=True),
-            Categorical("kernel", ["rbf", "linear"])])
-    return cs
-
-
-def objective(cfg: dict[str, Any]) -> float:
-    return (cfg["gamma"] - 0.3) ** 2 + (cfg["C"] - 5.0) ** 2 / 100 + (cfg["kernel"] == "linear")
 
 
 def test_a_trial_enqueued_from_a_cell_is_explained_as_enqueued_from_code() -> None:
