@@ -323,7 +323,8 @@ class Run:
         """Copy the study into an Optuna storage that optuna-dashboard opens as it is."""
         from hcautoml_widgets.core.export_study import export_study
 
-        return export_study(self, storage, study_name)
+        with _quiet_optuna():  # no INFO line about the study it creates under the cell
+            return export_study(self, storage, study_name)
 
 
 @contextmanager
