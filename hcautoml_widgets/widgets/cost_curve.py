@@ -90,6 +90,10 @@ def _hover_x(content: dict[str, Any], mark: Any) -> float | None:
     return None
 
 
+#: The figure's margins in pixels; the timeline strip under the curve takes the same left and
+#: right ones, so its marks stand under the trials they belong to.
+FIG_MARGIN = {"top": 16, "bottom": 40, "left": 72, "right": 16}
+
 class CostCurve(w.VBox):
     """Live cost curve of a run (a bqplot Figure with a log-scale toggle).
 
@@ -113,7 +117,7 @@ class CostCurve(w.VBox):
         # No integrated toolbar: it floats over the top right corner, where the newest flags are,
         # and its pan/zoom fights the fixed domains below.
         self.figure = bq.Figure(marks=[], axes=[self._ax_x, self._ax_y], animation_duration=0,
-                                fig_margin={"top": 16, "bottom": 40, "left": 72, "right": 16},
+                                fig_margin=dict(FIG_MARGIN),
                                 display_toolbar=False,
                                 layout=w.Layout(width="100%", height="320px", min_width="0"))
         self.figure.add_class("hcw-cost-figure")

@@ -41,6 +41,7 @@ class Dashboard(w.VBox):
         traitlets.link((self.cost_curve, "selected"), (self.trial_table, "selected"))
         curve = w.VBox([self.cost_curve, self.timeline],
                        layout=w.Layout(flex="1 1 55%", min_width="360px"))
+        curve.add_class("hcw-curve-column")  # the strip measures the curve's plot area in it
         middle = w.HBox([curve, self.space_editor],
                         layout=w.Layout(width="100%", flex_flow="row wrap"))
         super().__init__([self.control_bar, middle, self.trial_table, self.insights], **kwargs)

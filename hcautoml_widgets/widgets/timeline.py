@@ -21,7 +21,7 @@ from hcautoml_widgets.core.effects import effects
 from hcautoml_widgets.insights.labels import label
 from hcautoml_widgets.insights.timeline import effect_text
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle
-from hcautoml_widgets.widgets.cost_curve import nice_ceiling
+from hcautoml_widgets.widgets.cost_curve import FIG_MARGIN, nice_ceiling
 
 
 class TimelineStrip(FeedWidget):
@@ -65,7 +65,8 @@ class TimelineStrip(FeedWidget):
         for ev in log:
             at = placed.get(ev.seq)
             marks.append(self._mark(ev.to_dict(), self._max_x + 0.5 if at is None else at - 0.5))
-        return [{"type": "snapshot", "domain": self._domain(), "marks": marks}]
+        margin = {"left": FIG_MARGIN["left"], "right": FIG_MARGIN["right"]}
+        return [{"type": "snapshot", "domain": self._domain(), "marks": marks, "margin": margin}]
 
     def delta(self, batch: list[dict[str, Any]]) -> Message | None:
         marks = []

@@ -11,9 +11,10 @@ import { Channel, ensureStyles, h, type Msg } from "./base";
 /** [seq, x, kind, source, label], as the kernel sends it. */
 export type Mark = [number, number, string, string, string];
 
-// The cost curve's figure margins (cost_curve.py fig_margin): the strip's track spans the same
-// pixels as the curve's plot area when both are as wide.
-export const MARGIN = { left: 60, right: 20 };
+// The cost curve's figure margins (cost_curve.py FIG_MARGIN, sent in the snapshot; these are
+// the fallback): the strip's track spans the same pixels as the curve's plot area when both are
+// as wide.
+export const MARGIN = { left: 72, right: 16 };
 
 export const COLORS: Record<string, string> = {
   narrow: "#1f77b4", reset: "#1f77b4", allow: "#1f77b4",
@@ -53,9 +54,26 @@ function render({ model, el }: RenderProps): () => void {
   const marks = new Map<number, { mark: Mark; el: HTMLButtonElement }>();
   let selected: number | null = null;
 
+  // In the dashboard the strip sits under the cost curve, in one column (.hcw-curve-column):
+  // measure the curve's plot area and span exactly its pixels, whatever padding the figure's
+  // containers add to the margins the kernel sent.
+  function align(): void {
+    const bg = root.closest(".hcw-curve-column")?.querySelector(".hcw-cost-figure .plotarea_background");
+    if (!bg) return;
+    const area = bg.getBoundingClientRect();
+    const own = root.getBoundingClientRect();
+    if (area.width <= 0 || own.width <= 0) return;
+    track.style.marginLeft = `${Math.max(0, area.left - own.left)}px`;
+    track.style.marginRight = `${Math.max(0, own.right - area.right)}px`;
+    details.style.marginLeft = track.style.marginLeft;
+  }
+
   function place(): void {
+    align();
     for (const { mark, el: b } of marks.values()) b.style.left = `${position(mark[1], domain)}%`;
   }
+  const resize = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => align()) : null;
+  resize?.observe(root);
 
   function add(mark: Mark): void {
     const [seq, , kind, , label] = mark;
@@ -87,6 +105,12 @@ function render({ model, el }: RenderProps): () => void {
     if (msg.type === "snapshot") {
       for (const { el: b } of marks.values()) b.remove();
       marks.clear();
+      const m = msg.margin as { left?: number; right?: number } | undefined;
+      if (m && typeof m.left === "number" && typeof m.right === "number") {
+        track.style.marginLeft = `${m.left}px`;
+        track.style.marginRight = `${m.right}px`;
+        details.style.marginLeft = `${m.left}px`;
+      }
     } else if (msg.type !== "delta") return;
     if (Array.isArray(msg.domain)) domain = [msg.domain[0], msg.domain[1]];
     for (const m of (msg.marks ?? []) as Mark[]) add(m);
@@ -95,6 +119,7 @@ function render({ model, el }: RenderProps): () => void {
 
   channel.snapshot();
   return () => {
+    resize?.disconnect();
     channel.dispose();
     root.remove();
   };

@@ -28,6 +28,15 @@ describe("TimelineStrip", () => {
     expect(marks[1].title).toContain("prior gamma");
   });
 
+  it("takes the cost curve's margins from the snapshot, so the marks stand under its trials", () => {
+    const model = new FakeModel();
+    const { el } = mount(render, model);
+    model.deliver({ ...snapshot, margin: { left: 72, right: 16 } });
+    const track = el.querySelector<HTMLElement>(".hcw-tl-track")!;
+    expect(track.style.marginLeft).toBe("72px");
+    expect(track.style.marginRight).toBe("16px");
+  });
+
   it("adds marks from deltas and moves every mark when the domain grows", () => {
     const model = new FakeModel();
     const { el } = mount(render, model);

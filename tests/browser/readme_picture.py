@@ -1,5 +1,6 @@
 """Make the README's picture: the quickstart's dashboard in the middle of a steered run, on a log
-axis, with the best trial selected (its row and details in the table, its point ringed).
+axis, with the best trial selected (its row and details in the table, its point ringed), down to
+the end of the trial table.
 
 Not a test; run it by hand when the views change (it uses the same harness as the browser tests):
 
@@ -72,13 +73,21 @@ def main(out: Path) -> None:
                 # selected: its row highlighted with its details, its point ringed.
                 dash.locator("button.hcw-log-toggle").click()
                 best = nb.kernel.eval("run.best_trial_number")
-                row = dash.locator(f'.hcw-trial-table .hcw-row[data-number="{best}"]')
-                row.locator(".hcw-c-origin").click()
+                # Selected from the kernel, as a click on its point does: the table scrolls to
+                # the row (the newest trials come first) and opens its details.
+                nb.kernel.exec(f"run._dashboard.trial_table.selected = {best}")
                 dash.locator(f'.hcw-details[data-number="{best}"]').wait_for()
                 time.sleep(1.0)
                 dash.scroll_into_view_if_needed()
                 out.parent.mkdir(parents=True, exist_ok=True)
-                dash.screenshot(path=str(out))
+                # From the control bar to the end of the trial table (its details included): the
+                # insights below have a picture of their own.
+                top = dash.bounding_box()
+                table = dash.locator(".hcw-trial-table").first.bounding_box()
+                assert top is not None and table is not None
+                page.screenshot(path=str(out), full_page=True, clip={
+                    "x": top["x"], "y": top["y"], "width": top["width"],
+                    "height": table["y"] + table["height"] - top["y"]})
                 nb.close_kernel_client()
                 browser.close()
         finally:
