@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -161,13 +161,21 @@ class FeedWidget(anywidget.AnyWidget):
         self._emit(ack)
 
     def _edit(self, content: Message) -> None:
-        op = content.get("op")
-        if op not in STEERING_OPS:
-            raise ValueError(f"unknown steering operation {op!r}")
-        args = content.get("args") or {}
-        if not isinstance(args, dict):
-            raise ValueError("edit arguments must be an object")
-        getattr(self.run.steering, str(op))(**args, source="widget")
+        op, args = op_and_args(content, STEERING_OPS, "not a steering operation")
+        getattr(self.run.steering, op)(**args, source="widget")
+
+
+def op_and_args(content: Message, allowed: Collection[str], refusal: str
+                ) -> tuple[str, dict[str, Any]]:
+    """A request's ``op`` (one of ``allowed``) and its ``args`` object; ValueError otherwise
+    (``"'undo' is <refusal>; one of [...]"``)."""
+    op = content.get("op")
+    if op not in allowed:
+        raise ValueError(f"{op!r} is {refusal}; one of {sorted(allowed)}")
+    args = content.get("args") or {}
+    if not isinstance(args, dict):
+        raise ValueError(f"the arguments of {op!r} must be an object")
+    return str(op), args
 
 
 def paged(first: Message, key: str, items: list[Any], follow: str = "page") -> list[Message]:

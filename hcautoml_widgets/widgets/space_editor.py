@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hcautoml_widgets.core.preview import MAX_N, preview_points
-from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, paged
+from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, op_and_args, paged
 from hcautoml_widgets.widgets._protocol import num, sample
 
 #: Edits the editor previews while a handle is held (ghost markers, js/src/ghosts.ts).
@@ -85,13 +85,8 @@ class SpaceEditor(FeedWidget):
 
     def _preview(self, content: Message) -> dict[str, Any]:
         """Where the next trials would go under an edit not yet made (on a copy of the run)."""
-        op = content.get("op")
-        if op not in PREVIEW_OPS:
-            raise ValueError(f"preview: {op!r} is not previewed here; one of {list(PREVIEW_OPS)}")
-        args = content.get("args") or {}
-        if not isinstance(args, dict):
-            raise ValueError("preview arguments must be an object")
+        op, args = op_and_args(content, PREVIEW_OPS, "not previewed here")
         n = content.get("n", 5)
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_N:
             raise ValueError(f"preview: n must be an integer from 1 to {MAX_N}, not {n!r}")
-        return preview_points(self.run, str(op), n, **args)
+        return preview_points(self.run, op, n, **args)
