@@ -140,6 +140,10 @@ class Refresher:
                 self._announce({"kind": "computing", "n": len(data)})
             if self._compute is not None:
                 result = self._compute(data)
+            elif len(data) < MIN_TRIALS:
+                # "Too few trials" needs no worker process: starting one (seconds on a busy
+                # machine) only kept that stale answer on screen while the trials arrived.
+                result = summary_mod.compute(data)
             else:
                 result = _pool.call("summary", summary_mod.compute, data)
         except Exception as exc:  # a bug must not kill the thread: the view shows it
