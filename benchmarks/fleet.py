@@ -30,6 +30,7 @@ from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState
 
 from benchmarks import report
+from hcautoml_widgets.core.attrs import provenance_from
 from hcautoml_widgets.core.local_postgres import LocalPostgres
 from hcautoml_widgets.core.persistence import save_event, save_space
 from hcautoml_widgets.core.space import SearchSpace
@@ -144,13 +145,13 @@ def propagation(url: str, n_edits: int, gap: float) -> dict[str, Any]:
                                     key=lambda t: t.datetime_complete)
             late = 0
             for t in finished_after:
-                if t.system_attrs["hcw:version"] >= seq:
+                if provenance_from(t.system_attrs)["version"] >= seq:
                     break
                 late += 1
                 # Sampled under an older version: it must have started before the edit.
                 violations += t.datetime_start.timestamp() > at
             counts.append(late)
-        obeying = [t for t in trials if t.system_attrs["hcw:version"] == seq]
+        obeying = [t for t in trials if provenance_from(t.system_attrs)["version"] == seq]
         violations += sum(not lo <= t.params["x"] <= lo + 1.0 for t in obeying)
     return {"edits": n_edits, "workers": len(per_worker), "max_trials_late": max(counts),
             "mean_trials_late": statistics.mean(counts), "violations": violations}

@@ -22,8 +22,8 @@ import optuna
 from ConfigSpace import ConfigurationSpace
 
 import hcautoml_widgets as hcw
+from hcautoml_widgets.core.attrs import ATTR_TRIAL
 from hcautoml_widgets.core.preview import preview
-from hcautoml_widgets.core.sampler import ATTR_VERSION
 
 TARGET_MS = 300.0
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -40,7 +40,7 @@ def filled_run(n_trials: int, n_params: int = 10, seed: int = 0) -> hcw.Run:
         trials.append(optuna.trial.create_trial(
             params=params, distributions=dict(dists),
             value=sum((v - 0.3) ** 2 for v in params.values()),
-            system_attrs={ATTR_VERSION: 0}))
+            system_attrs={ATTR_TRIAL: {"version": 0}}))
     run.study.add_trials(trials)
     return run
 

@@ -7,6 +7,9 @@ loader and workers on other machines can never disagree about a key.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 # -- study attributes -------------------------------------------------------------------------
 #: The base search space, as ConfigSpace JSON.
 ATTR_SPACE = "hcw:space"
@@ -16,18 +19,33 @@ ATTR_METRIC = "hcw:metric"
 STEERING_PREFIX = "hcw:steering:"
 
 # -- trial attributes -------------------------------------------------------------------------
-#: Steering version the trial was sampled under.
-ATTR_VERSION = "hcw:version"
-#: Sequence number of the enqueue event whose configuration the trial ran.
+#: The trial's provenance, one dict (see :func:`provenance_from`). One attribute, not one per
+#: field: TPE reads every past trial's system attributes at every sample (looking for Optuna's
+#: constraint keys), so each key a trial carries costs time that grows with the run.
+ATTR_TRIAL = "hcw:trial"
+#: Sequence number of the enqueue event whose configuration the trial ran. Its own key because
+#: it is written when the configuration is queued, before the trial has any provenance, and
+#: workers match queued trials by it.
 ATTR_ENQUEUED = "hcw:enqueued"
-#: The trial's origin: startup, model, prior, enqueued or pinned.
-ATTR_ORIGIN = "hcw:origin"
-#: Origin of each parameter.
-ATTR_ORIGINS = "hcw:origins"
-#: The parts of the acquisition score that picked a model-based trial.
-ATTR_SCORE = "hcw:score"
 #: Why the trial failed.
 ATTR_ERROR = "hcw:error"
+
+# Studies written before the provenance was one attribute kept each field under its own key.
+_LEGACY = {"version": "hcw:version", "origin": "hcw:origin", "origins": "hcw:origins",
+           "score": "hcw:score"}
+
+
+def provenance_from(system_attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored trial's provenance: ``version`` (the steering version it was sampled under),
+    ``origin`` (startup, model, prior, enqueued or pinned), ``origins`` (each parameter's),
+    ``score`` (the acquisition's parts, for a model-based trial) and ``enqueued`` (the enqueue
+    event's number). Fields the trial does not have are absent."""
+    packed = system_attrs.get(ATTR_TRIAL)
+    out = dict(packed) if isinstance(packed, Mapping) else {
+        field: system_attrs[key] for field, key in _LEGACY.items() if key in system_attrs}
+    if "enqueued" not in out and ATTR_ENQUEUED in system_attrs:
+        out["enqueued"] = system_attrs[ATTR_ENQUEUED]
+    return out
 
 
 def steering_key(seq: int) -> str:

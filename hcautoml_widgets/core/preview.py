@@ -27,7 +27,6 @@ from optuna.storages import InMemoryStorage
 from optuna.trial import FrozenTrial, TrialState
 
 from hcautoml_widgets.core.objective import ask_config
-from hcautoml_widgets.core.sampler import ATTR_ORIGIN
 from hcautoml_widgets.core.steering import Steering
 
 #: Steering methods an edit can be previewed for (those of ``run.steering``).
@@ -180,7 +179,7 @@ def _ask(run: Any, op: str, n: int, args: dict[str, Any]) -> list[tuple[dict[str
         # and the copy is thrown away.
         trial = study.ask()
         config = ask_config(trial, run.space)
-        origin = sampler.provenance(trial).get(ATTR_ORIGIN, "startup")
+        origin = sampler.provenance(trial).get("origin", "startup")
         out.append((config, str(origin)))
     return out
 

@@ -9,13 +9,7 @@ from typing import Any
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
-from hcautoml_widgets.core.attrs import (
-    ATTR_ENQUEUED,
-    ATTR_ERROR,
-    ATTR_ORIGIN,
-    ATTR_SCORE,
-    ATTR_VERSION,
-)
+from hcautoml_widgets.core.attrs import ATTR_ERROR, provenance_from
 
 __all__ = ["ATTR_ERROR", "Records", "new_row", "row_from_trial", "to_dataframe"]
 _STATES = {
@@ -27,25 +21,25 @@ _STATES = {
 }
 
 
-def new_row(number: int, state: str, params: Mapping[str, Any], attrs: Mapping[str, Any],
+def new_row(number: int, state: str, params: Mapping[str, Any], provenance: Mapping[str, Any],
             start: float | None, end: float | None = None, value: float | None = None,
             review: str | None = None, error: str | None = None) -> dict[str, Any]:
-    """The one row builder: a trial's row from its facts and its ``hcw:*`` attributes (the
-    sampler's provenance dict for a live trial, the stored system attributes otherwise)."""
+    """The one row builder: a trial's row from its facts and its provenance (the sampler's dict
+    for a live trial, :func:`~hcautoml_widgets.core.attrs.provenance_from` a stored one)."""
     return {
         "number": number,
         "state": state,
         "value": value,
         "params": dict(params),
-        "origin": attrs.get(ATTR_ORIGIN, "startup"),
-        "version": int(attrs.get(ATTR_VERSION, 0)),
+        "origin": provenance.get("origin", "startup"),
+        "version": int(provenance.get("version", 0)),
         "review": review,
         "start": start,
         "end": end,
         "duration": (end - start) if start is not None and end is not None else None,
-        "error": error if error is not None else attrs.get(ATTR_ERROR),
-        "score": attrs.get(ATTR_SCORE),
-        "enqueued": attrs.get(ATTR_ENQUEUED),
+        "error": error,
+        "score": provenance.get("score"),
+        "enqueued": provenance.get("enqueued"),
     }
 
 
@@ -54,8 +48,9 @@ def row_from_trial(trial: FrozenTrial, review: str | None = None) -> dict[str, A
     start = trial.datetime_start.timestamp() if trial.datetime_start else None
     end = trial.datetime_complete.timestamp() if trial.datetime_complete else None
     value = trial.value if trial.state == TrialState.COMPLETE else None
-    return new_row(trial.number, _STATES[trial.state], trial.params, trial.system_attrs, start,
-                   end, value, review)
+    return new_row(trial.number, _STATES[trial.state], trial.params,
+                   provenance_from(trial.system_attrs), start, end, value, review,
+                   trial.system_attrs.get(ATTR_ERROR))
 
 
 class Records:

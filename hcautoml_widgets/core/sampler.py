@@ -33,13 +33,7 @@ from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from hcautoml_widgets.core import tpe_hooks
-from hcautoml_widgets.core.attrs import (  # re-exported: hcw:* names live in attrs
-    ATTR_ENQUEUED,
-    ATTR_ORIGIN,
-    ATTR_ORIGINS,
-    ATTR_SCORE,
-    ATTR_VERSION,
-)
+from hcautoml_widgets.core.attrs import ATTR_ENQUEUED, ATTR_TRIAL, provenance_from
 from hcautoml_widgets.core.prior_health import Evidence, evidence_for
 from hcautoml_widgets.core.space import ParamSpec, SearchSpace
 from hcautoml_widgets.core.steering import Steering
@@ -134,9 +128,13 @@ class SteeredSampler(BaseSampler):
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         ctx = self._context(study, trial)
         storage = study._storage
-        storage.set_trial_system_attr(trial._trial_id, ATTR_VERSION, ctx.state.version)
+        # The version now, so a trial that is still running (or dies) says what it ran under;
+        # after_trial replaces it with the whole provenance.
+        first: dict[str, Any] = {"version": ctx.state.version}
         if ctx.enqueued is not None:
+            first["enqueued"] = ctx.enqueued[0]
             storage.set_trial_system_attr(trial._trial_id, ATTR_ENQUEUED, ctx.enqueued[0])
+        storage.set_trial_system_attr(trial._trial_id, ATTR_TRIAL, first)
         self.base_sampler.before_trial(study, trial)
 
     def _context(self, study: Study, trial: FrozenTrial) -> TrialContext:
@@ -157,7 +155,7 @@ class SteeredSampler(BaseSampler):
             finished = [t for t in study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,),
                                                      use_cache=True)
                         if not state.is_rejected(t.number)]
-            versions = [int(t.system_attrs.get(ATTR_VERSION, 0)) for t in finished]
+            versions = [int(provenance_from(t.system_attrs).get("version", 0)) for t in finished]
         if state.accepted_since:
             configs = {t.number: t.params for t in finished if t.number in state.accepted_since}
             accepted = accepted_evidence(state, configs, versions, self.prior_beta)
@@ -305,10 +303,8 @@ class SteeredSampler(BaseSampler):
             ctx = self._contexts.pop(trial._trial_id, None)
             known = self._provenance.pop(trial._trial_id, None)
         if ctx is not None:
-            for key, value in (known or self.provenance_of(ctx)).items():
-                # before_trial stored the version and the enqueued id already.
-                if key not in (ATTR_VERSION, ATTR_ENQUEUED):
-                    study._storage.set_trial_system_attr(trial._trial_id, key, value)
+            study._storage.set_trial_system_attr(trial._trial_id, ATTR_TRIAL,
+                                                 known or self.provenance_of(ctx))
         self.base_sampler.after_trial(study, trial, state, values)
 
     def provenance(self, trial: FrozenTrial | optuna.trial.Trial) -> dict[str, Any]:
@@ -339,13 +335,15 @@ class SteeredSampler(BaseSampler):
                 origin = "model"
             else:
                 origin = "startup"
-        out: dict[str, Any] = {ATTR_VERSION: ctx.state.version, ATTR_ORIGIN: origin,
-                               ATTR_ORIGINS: origins}
+        out: dict[str, Any] = {"version": ctx.state.version, "origin": origin,
+                               "origins": origins}
         if ctx.score is not None and origin in ("model", "prior"):
-            out[ATTR_SCORE] = {**ctx.score, "prior_weight": max(ctx.weights.values(), default=0.0)}
+            score: dict[str, Any] = {**ctx.score,
+                                     "prior_weight": max(ctx.weights.values(), default=0.0)}
             if ctx.counterfactual is not None:
-                out[ATTR_SCORE]["counterfactual"] = dict(ctx.counterfactual)
-                out[ATTR_SCORE]["n_candidates"] = ctx.n_candidates
+                score["counterfactual"] = dict(ctx.counterfactual)
+                score["n_candidates"] = ctx.n_candidates
+            out["score"] = score
         if ctx.enqueued is not None:
-            out[ATTR_ENQUEUED] = ctx.enqueued[0]
+            out["enqueued"] = ctx.enqueued[0]
         return out

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from optuna.trial import TrialState
 
-from hcautoml_widgets.core.attrs import ATTR_ERROR, ATTR_VERSION
+from hcautoml_widgets.core.attrs import ATTR_ERROR
 from hcautoml_widgets.core.objective import ask_config, evaluate, tell
 from hcautoml_widgets.core.records import new_row
 
@@ -68,12 +68,12 @@ class TrialLoop:
         stamp = trial.datetime_start
         started = stamp.timestamp() if stamp is not None else time.time()
         row: dict[str, Any] = new_row(trial.number, "running", {},
-                                      {ATTR_VERSION: run.steering.version}, started)
+                                      {"version": run.steering.version}, started)
         try:
             row["params"] = ask_config(trial, run.space)
             provenance = run.sampler.provenance(trial)
             row = new_row(trial.number, "running", row["params"],
-                          provenance or {ATTR_VERSION: row["version"]}, started)
+                          provenance or {"version": row["version"]}, started)
             self.publish_row(dict(row))
             assert run.objective is not None
             run.control.enter()

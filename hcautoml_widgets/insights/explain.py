@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hcautoml_widgets.core.attrs import provenance_from
 from hcautoml_widgets.core.events import SteeringState, fold
-from hcautoml_widgets.core.sampler import ATTR_ORIGINS
 
 _SOURCES = {"code": "from code", "widget": "from the dashboard"}
 
@@ -43,7 +43,7 @@ def _origins(run: Any, number: int) -> dict[str, str]:
     try:
         storage = study._storage
         tid = storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
-        return dict(storage.get_trial_system_attrs(tid).get(ATTR_ORIGINS) or {})
+        return dict(provenance_from(storage.get_trial_system_attrs(tid)).get("origins") or {})
     except KeyError:
         return {}
 

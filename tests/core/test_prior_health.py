@@ -8,10 +8,11 @@ import pytest
 from ConfigSpace import Categorical, ConfigurationSpace, Float
 from optuna.samplers import TPESampler
 
+from hcautoml_widgets.core.attrs import provenance_from
 from hcautoml_widgets.core.prior_health import evidence, inside, prior_health
 from hcautoml_widgets.core.priors import Prior
 from hcautoml_widgets.core.records import row_from_trial
-from hcautoml_widgets.core.sampler import ATTR_SCORE, SteeredSampler
+from hcautoml_widgets.core.sampler import SteeredSampler
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
 from tests.core.core_helpers import run_trials
@@ -82,7 +83,7 @@ def test_a_wrong_prior_is_reported_and_fades() -> None:
     assert x["value"] == 9.0 and x["confidence"] == "medium"
     # The sampler weighs the priors with the same figures, as they stood when it sampled.
     seen = prior_health([row_from_trial(t) for t in study.trials[:-1]], steering.state, space)
-    last = trials[-1].system_attrs[ATTR_SCORE]
+    last = provenance_from(trials[-1].system_attrs)["score"]
     assert last["prior_weight"] == pytest.approx(seen["x"]["weight"])
 
 
@@ -106,7 +107,7 @@ def test_without_evidence_fading_the_wrong_prior_keeps_its_time_weight() -> None
         steering.prior("x", 9.0, "medium")
         study = _study(space, steering, evidence_fading=fading)
         trials = run_trials(study, space, 30, _objective)
-        weights.append(trials[-1].system_attrs[ATTR_SCORE]["prior_weight"])
+        weights.append(provenance_from(trials[-1].system_attrs)["score"]["prior_weight"])
     assert weights[0] < weights[1] == pytest.approx(10.0 / 30)
 
 

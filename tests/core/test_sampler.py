@@ -8,13 +8,8 @@ import pytest
 from ConfigSpace import ConfigurationSpace, Float
 from optuna.samplers import CmaEsSampler, QMCSampler, RandomSampler, TPESampler
 
-from hcautoml_widgets.core.sampler import (
-    ATTR_ORIGIN,
-    ATTR_ORIGINS,
-    ATTR_SCORE,
-    ATTR_VERSION,
-    SteeredSampler,
-)
+from hcautoml_widgets.core.attrs import provenance_from
+from hcautoml_widgets.core.sampler import SteeredSampler
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
 from tests.core.core_helpers import run_trials, toy_objective
@@ -64,7 +59,7 @@ def test_constraints_hold_after_an_edit(rich_space: ConfigurationSpace, base: st
     after = run_trials(study, space, 25, toy_objective)
     for t in after:
         assert violations(t, steering) == [], (t.number, t.params)
-        assert t.system_attrs[ATTR_VERSION] == steering.version
+        assert provenance_from(t.system_attrs)["version"] == steering.version
     assert any("alpha" in t.params for t in after)
 
 
@@ -126,27 +121,28 @@ def test_enqueued_configs_run_next_in_order(rich_space: ConfigurationSpace) -> N
     steering.enqueue({**base, "depth": 12})
     a, b, c = run_trials(study, space, 3, toy_objective)
     assert a.params == {**base, "depth": 11} and b.params["depth"] == 12
-    assert a.system_attrs[ATTR_ORIGIN] == "enqueued" and b.system_attrs["hcw:enqueued"] == 2
-    assert c.system_attrs[ATTR_ORIGIN] != "enqueued"
+    assert provenance_from(a.system_attrs)["origin"] == "enqueued"
+    assert provenance_from(b.system_attrs)["enqueued"] == 2
+    assert provenance_from(c.system_attrs)["origin"] != "enqueued"
 
 
 def test_provenance_origins_and_score(rich_space: ConfigurationSpace) -> None:
     space, steering, study = make(rich_space, "tpe")
     first = run_trials(study, space, 5, toy_objective)
-    assert {t.system_attrs[ATTR_ORIGIN] for t in first} <= {"startup", "prior"}
+    assert {provenance_from(t.system_attrs)["origin"] for t in first} <= {"startup", "prior"}
     later = run_trials(study, space, 5, toy_objective)
-    model = [t for t in later if t.system_attrs[ATTR_ORIGIN] in ("model", "prior")]
-    assert model, [t.system_attrs[ATTR_ORIGIN] for t in later]
-    score = model[-1].system_attrs[ATTR_SCORE]
+    model = [t for t in later if provenance_from(t.system_attrs)["origin"] in ("model", "prior")]
+    assert model, [provenance_from(t.system_attrs)["origin"] for t in later]
+    score = provenance_from(model[-1].system_attrs)["score"]
     assert {"log_l", "log_g", "log_prior", "acquisition", "prior_weight"} <= set(score)
     assert np.isfinite(score["acquisition"])
     # Constants never reach a sampler: Optuna returns a single-valued distribution itself.
     sampled = {n for n in model[-1].params if space.params[n].kind != "constant"}
-    assert set(model[-1].system_attrs[ATTR_ORIGINS]) == sampled
+    assert set(provenance_from(model[-1].system_attrs)["origins"]) == sampled
     for name in sampled:
         steering.pin(name, model[-1].params[name])
     pinned = run_trials(study, space, 1, toy_objective)[0]
-    assert pinned.system_attrs[ATTR_ORIGIN] == "pinned"
+    assert provenance_from(pinned.system_attrs)["origin"] == "pinned"
 
 
 def _distance_to(trials: list[optuna.trial.FrozenTrial], target: float) -> float:
@@ -180,7 +176,8 @@ def test_prior_fades_with_evidence() -> None:
         sampler=SteeredSampler(steering, TPESampler(seed=0, n_startup_trials=5), seed=0))
     steering.prior("x", 9.0, "high")  # misleading: the optimum is at 1
     trials = run_trials(study, space, 60, lambda c: abs(c["x"] - 1.0))
-    weights = [t.system_attrs.get(ATTR_SCORE, {}).get("prior_weight") for t in trials[10:]]
+    weights = [provenance_from(t.system_attrs).get("score", {}).get("prior_weight")
+               for t in trials[10:]]
     assert weights[0] > weights[-1] >= 0
     assert weights[-1] < 10.0 / 51  # the evidence against it fades it faster than time alone
     assert min(abs(t.params["x"] - 1.0) for t in trials[-20:]) < 0.5  # it recovered
@@ -244,6 +241,7 @@ def test_only_part_of_the_startup_is_drawn_from_the_prior() -> None:
             startup_prior_share=share))
         # beta = 40 keeps the prior's weight >= 1 over the 40 trials, so only the share decides.
         trials = run_trials(study, space, 40, lambda c: 0.0)
-        shares.append(sum(t.system_attrs[ATTR_ORIGIN] == "prior" for t in trials) / 40)
+        origins = [provenance_from(t.system_attrs)["origin"] for t in trials]
+        shares.append(origins.count("prior") / 40)
     assert shares[0] > 0.9
     assert 0.25 < shares[1] < 0.75

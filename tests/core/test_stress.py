@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from optuna.samplers import CmaEsSampler, QMCSampler, RandomSampler, TPESampler
 
+from hcautoml_widgets.core.attrs import ATTR_ENQUEUED, provenance_from
 from hcautoml_widgets.core.events import fold
-from hcautoml_widgets.core.sampler import ATTR_ENQUEUED, ATTR_VERSION, SteeredSampler
+from hcautoml_widgets.core.sampler import SteeredSampler
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
 from tests.core.core_helpers import ask_config
@@ -108,7 +109,7 @@ def _apply(steering: Steering, edit: tuple[Any, ...]) -> None:
 def _violations(trial: optuna.trial.FrozenTrial, steering: Steering) -> list[str]:
     if trial.system_attrs.get(ATTR_ENQUEUED) is not None:
         return []
-    version = trial.system_attrs[ATTR_VERSION]
+    version = provenance_from(trial.system_attrs)["version"]
     state = fold(steering.log[:version], SPACE)
     bad = []
     for name, value in trial.params.items():
@@ -124,7 +125,7 @@ def _violations(trial: optuna.trial.FrozenTrial, steering: Steering) -> list[str
 
 
 def _constrained(trial: optuna.trial.FrozenTrial, steering: Steering) -> bool:
-    state = fold(steering.log[: trial.system_attrs[ATTR_VERSION]], SPACE)
+    state = fold(steering.log[: provenance_from(trial.system_attrs)["version"]], SPACE)
     initial = fold([], SPACE)
     return bool(state.pins) or state.ranges != initial.ranges or state.allowed != initial.allowed
 

@@ -11,7 +11,8 @@ from optuna.samplers import TPESampler
 from optuna.samplers._tpe.parzen_estimator import _ParzenEstimator
 
 from hcautoml_widgets.core import tpe_hooks
-from hcautoml_widgets.core.sampler import ATTR_SCORE, SteeredSampler
+from hcautoml_widgets.core.attrs import provenance_from
+from hcautoml_widgets.core.sampler import SteeredSampler
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
 from tests.core.core_helpers import run_trials
@@ -48,7 +49,7 @@ def test_choice_stays_feasible_when_the_model_points_elsewhere() -> None:
     steering.narrow("x", 9.0, 9.5)
     later = run_trials(study, space, 10, lambda c: c["x"])
     assert all(9.0 <= t.params["x"] <= 9.5 for t in later)
-    assert all(np.isfinite(t.system_attrs[ATTR_SCORE]["acquisition"]) for t in later)
+    assert all(np.isfinite(provenance_from(t.system_attrs)["score"]["acquisition"]) for t in later)
 
 
 def test_unsteered_tpe_in_the_same_process_is_untouched() -> None:
@@ -73,10 +74,10 @@ def test_counterfactual_is_the_choice_when_nothing_steers() -> None:
     study = optuna.create_study(sampler=SteeredSampler(
         steering, TPESampler(seed=0, n_startup_trials=5, multivariate=True)))
     trials = run_trials(study, space, 12, lambda c: c["x"] + c["y"])
-    model = [t for t in trials if ATTR_SCORE in t.system_attrs]
+    model = [t for t in trials if "score" in provenance_from(t.system_attrs)]
     assert model
     for t in model:
-        score = t.system_attrs[ATTR_SCORE]
+        score = provenance_from(t.system_attrs)["score"]
         assert score["counterfactual"] == t.params  # TPE's own argmax is what ran
         assert all(type(v) is float for v in score["counterfactual"].values())
         assert score["n_candidates"] >= 24  # TPE's default candidate count
@@ -94,6 +95,6 @@ def test_counterfactual_ignores_the_prior_term() -> None:
     steering.prior("y", 9.5, "high")
     later = run_trials(study, space, 3, lambda c: c["x"] + c["y"])
     for t in later:
-        cf = t.system_attrs[ATTR_SCORE]["counterfactual"]
+        cf = provenance_from(t.system_attrs)["score"]["counterfactual"]
         assert t.params["y"] > 8.5
         assert cf["y"] < 5.0

@@ -10,6 +10,7 @@ from fleet_helpers import finished_count, make_study, start_worker, stop_all, wa
 from optuna.trial import TrialState
 
 from hcautoml_widgets.core import fleet
+from hcautoml_widgets.core.attrs import provenance_from
 from hcautoml_widgets.core.local_postgres import LocalPostgres
 from hcautoml_widgets.core.persistence import save_event
 from hcautoml_widgets.core.steering import Steering
@@ -57,7 +58,7 @@ def test_edits_bind_every_trial_started_after_they_were_stored(pg: LocalPostgres
     ids = {t.system_attrs[fleet.ATTR_WORKER] for t in trials}
     assert len(ids) == N_WORKERS
     assert {t.system_attrs[fleet.ATTR_WORKER] for t in after_pin} == ids
-    assert {t.system_attrs["hcw:version"] for t in after_pin} == {2}
+    assert {provenance_from(t.system_attrs)["version"] for t in after_pin} == {2}
 
 
 def test_fleet_pause_is_acknowledged_and_honoured(pg: LocalPostgres, study_name: str,
