@@ -48,6 +48,11 @@ class TrialContext:
     n_candidates: int = 0
     prior_bound: float | None = None  # cap on the prior term's spread, in units of TPE's own
     incumbent: tuple[Mapping[str, Any], float] | None = None  # (config, weight) while priors act
+    # id(search space) -> (that space, its steered names): TPE asks for every estimator and
+    # every acquisition of a trial, and comparing distributions each time cost ~0.2 ms a trial.
+    # The space is kept with its answer so that its id cannot be reused while this lives.
+    _steered: dict[int, tuple[Mapping[str, BaseDistribution], list[str]]] = field(
+        default_factory=dict, repr=False)
     incumbent_confidence: str = "high"  # the width of the search around the incumbent
 
     # -- constraints --------------------------------------------------------------------------
@@ -57,8 +62,13 @@ class TrialContext:
     def steered(self, search_space: Mapping[str, BaseDistribution]) -> list[str]:
         """The names in ``search_space`` that are ours: same name *and* same distribution as the
         base space (an objective may suggest other parameters; those pass through untouched)."""
+        known = self._steered.get(id(search_space))
+        if known is not None and known[0] is search_space:
+            return known[1]
         dists = self.space.distributions
-        return [n for n, d in search_space.items() if n in dists and dists[n] == d]
+        names = [n for n, d in search_space.items() if n in dists and dists[n] == d]
+        self._steered[id(search_space)] = (search_space, names)
+        return names
 
     def steers(self, name: str, dist: BaseDistribution) -> ParamSpec | None:
         """The spec of ``name`` when it is ours (see :meth:`steered`), else None."""
@@ -78,6 +88,9 @@ class TrialContext:
             return (x >= lo - _TOL) & (x <= hi + _TOL)
         if spec.kind == "categorical":
             ok = self.allowed_indices(spec)
+            if len(ok) == len(spec.choices or ()):
+                # Every choice allowed, the usual case: np.isin cost ~0.1 ms a call.
+                return np.ones(x.shape, dtype=bool)
             return np.isin(x.astype(int), ok)
         return np.ones(x.shape, dtype=bool)
 
