@@ -319,6 +319,14 @@ class Run:
 
         return preview(self, op, n, **args)
 
+    def prior_health(self) -> dict[str, dict[str, Any]]:
+        """For every active prior, how the trials near it compare with the rest, and a sentence
+        when they do worse (see :func:`~hcautoml_widgets.core.prior_health.prior_health`)."""
+        from hcautoml_widgets.core.prior_health import prior_health
+
+        return prior_health(self.records(), self.steering.state, self.space, self.direction,
+                            beta=getattr(self.sampler, "prior_beta", None))
+
     def export_study(self, storage: str | BaseStorage, study_name: str | None = None) -> Any:
         """Copy the study into an Optuna storage that optuna-dashboard opens as it is."""
         from hcautoml_widgets.core.export_study import export_study

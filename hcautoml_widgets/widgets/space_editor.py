@@ -32,6 +32,17 @@ def editor_state(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def editor_health(health: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The part of ``run.prior_health()`` a row shows under its prior, JSON-safe."""
+    return {name: {"n_inside": h["n_inside"], "n_outside": h["n_outside"],
+                   "median_inside": num(h["median_inside"]),
+                   "median_outside": num(h["median_outside"]),
+                   "auc": num(h["auc"]), "looks_wrong": bool(h["looks_wrong"]),
+                   "weight": num(h["weight"]),
+                   "message": h["message"]}
+            for name, h in health.items()}
+
+
 class SpaceEditor(FeedWidget):
     """Ranges, priors, pins and choices of a run's search space, editable while it runs."""
 
@@ -41,10 +52,17 @@ class SpaceEditor(FeedWidget):
         self._names: list[str] = list(run.space.names)
         self._seen: set[int] = set()
         self._version = -1
+        self._health: dict[str, dict[str, Any]] = {}
         super().__init__(run, **kwargs)
 
     def _state(self) -> dict[str, Any]:
         return editor_state(self.run.steering.state_dict())
+
+    def _health_now(self) -> dict[str, dict[str, Any]]:
+        health = getattr(self.run, "prior_health", None)
+        if health is None or not self.run.steering.state.priors:
+            return {}
+        return editor_health(health())
 
     def snapshot(self) -> list[Message]:
         records = [r for r in self.run.records() if r.get("params")]
@@ -57,16 +75,20 @@ class SpaceEditor(FeedWidget):
                 p[key] = num(p.get(key))
             if p.get("choices") is not None:
                 p["choices"] = [num(c) for c in p["choices"]]
-        first = {"type": "snapshot", "names": self._names, "space": space, "state": state}
+        self._health = self._health_now()
+        first = {"type": "snapshot", "names": self._names, "space": space, "state": state,
+                 "health": self._health}
         return paged(first, "samples", [sample(r, self._names) for r in records])
 
     def delta(self, batch: list[dict[str, Any]]) -> list[Message] | None:
         msg: Message = {"type": "delta"}
         samples = []
+        finished = False
         for ev in batch:
             if ev.get("type") != "trial":
                 continue
             rec = ev["record"]
+            finished = finished or rec.get("state") == "complete"
             if rec["number"] in self._seen or not rec.get("params"):
                 continue
             self._seen.add(rec["number"])
@@ -76,6 +98,13 @@ class SpaceEditor(FeedWidget):
             if state["version"] != self._version:
                 self._version = state["version"]
                 msg["state"] = state
+        if finished or "state" in msg:
+            # Each prior's evidence moves with every finished trial; sent when what the rows
+            # show changed, which a trial far from every prior often leaves alone.
+            health = self._health_now()
+            if health != self._health:
+                self._health = health
+                msg["health"] = health
         if not samples:
             return [msg] if len(msg) > 1 else None
         return paged(msg, "samples", samples, follow="delta")

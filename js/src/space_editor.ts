@@ -20,10 +20,12 @@
 //       select.hcw-prior-select (prior choice, "" = none)
 //   every row: select.hcw-confidence, input.hcw-pin[type=checkbox] (pin toggle),
 //       button[data-action="reset"], button[data-action="clear-prior"], .hcw-error (inline error;
-//       it clears when the row's state changes)
+//       it clears when the row's state changes), .hcw-prior-health (the prior's evidence,
+//       prior_health.ts)
 import type { RenderProps } from "@anywidget/types";
 import { Channel, ensureStyles, frameScheduler, h, type Msg, type Scalar } from "./base";
 import { GHOST_N, type Preview } from "./ghosts";
+import type { Health } from "./prior_health";
 import { ParamRow, type EditorState, type Edit, type ParamSpec } from "./space_row";
 
 export { BINS, fromUnit, nudge, snap, toUnit, type EditorState, type ParamSpec } from "./space_row";
@@ -64,6 +66,12 @@ const CSS = `
 .hcw-count { opacity:.7; margin-left:4px; }
 .hcw-space-editor .hcw-error { color:#b00020; }
 .hcw-space-editor .hcw-error:empty { display:none; }
+.hcw-prior-health { color:#555; font-size:11px; margin-top:1px; }
+.hcw-prior-health[data-state="none"] { display:none; }
+.hcw-prior-health[data-state="waiting"] { color:#888; }
+.hcw-prior-health[data-state="ok"] { color:#2a7a2a; }
+.hcw-prior-health[data-state="wrong"] { color:#8a4b00; background:#fff4e0; border-left:3px solid #e69500;
+  padding:1px 6px; }
 `;
 
 function render({ model, el }: RenderProps): () => void {
@@ -72,6 +80,8 @@ function render({ model, el }: RenderProps): () => void {
   el.append(root);
   let rows: ParamRow[] = [];
   let state: EditorState | null = null;
+  let health: Record<string, Health> = {};
+  const showHealth = () => rows.forEach((r) => r.showHealth(health[r.p.name]));
   const repaintHist = frameScheduler(() => rows.forEach((r) => r.paintHistogram()));
   // Tracks are drawn in px so that handles stay round: follow the box's width.
   const resize = frameScheduler(() => {
@@ -117,6 +127,8 @@ function render({ model, el }: RenderProps): () => void {
       state = msg.state as EditorState;
       rows.forEach((r) => r.paint(state!));
     }
+    if (msg.health) health = msg.health;
+    if (msg.health || msg.state) showHealth();
   });
   channel.snapshot();
   return () => {

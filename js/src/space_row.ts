@@ -3,6 +3,7 @@
 // the selectors.
 import { fmt, h, s, type Scalar, type SteeringOp } from "./base";
 import { Ghosts, type Preview } from "./ghosts";
+import { healthLine, type Health } from "./prior_health";
 
 export interface ParamSpec {
   name: string;
@@ -122,8 +123,9 @@ export class ParamRow {
       head.append(h("span", { class: "hcw-cond" }, `if ${p.condition.parent} ∈ {${p.condition.values.map((v) => fmt(v)).join(", ")}}`));
     }
     head.append(controls);
-    this.el.append(inForce);
-    Object.assign(this.parts, { inForce, conf, pin, clear });
+    const health = h("div", { class: "hcw-prior-health", "data-state": "none" });
+    this.el.append(inForce, health);
+    Object.assign(this.parts, { inForce, conf, pin, clear, health });
     conf.addEventListener("change", () => {
       const prior = this.state?.priors[p.name];
       if (prior) void this.edit("prior", { name: p.name, value: prior.value, confidence: conf.value });
@@ -497,6 +499,16 @@ export class ParamRow {
       parts.push(h("span", { class: "hcw-pin-text" + (pinned ? "" : " hcw-unset") }, pinned ? "pinned " : "pin ", this.typed("pin", pinned ? st.pins[p.name] : undefined, "pinned value")));
     }
     this.parts.inForce.replaceChildren(...parts);
+  }
+
+  /** The prior's evidence, in words, under what is in force (nothing when there is no prior). */
+  showHealth(health: Health | undefined): void {
+    const el = this.parts.health as HTMLElement | undefined;
+    if (!el) return;
+    const line = healthLine(this.state?.priors[this.p.name] !== undefined, health);
+    el.dataset.state = line.state;
+    el.textContent = line.text;
+    el.title = line.title;
   }
 
   /** Redraw from the kernel's state (also how a refused edit is reverted). */

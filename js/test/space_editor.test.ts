@@ -288,3 +288,39 @@ describe("SpaceEditor: histograms", () => {
     expect(centre(bars[14])).toBeCloseTo(290);
   });
 });
+
+describe("prior health", () => {
+  const health = (over: Record<string, unknown> = {}) => ({
+    n_inside: 8, n_outside: 20, median_inside: 0.031, median_outside: 0.045, auc: 0.72,
+    looks_wrong: false, weight: 0.4, message: null, ...over,
+  });
+  const line = (el: Element) => el.querySelector<HTMLElement>('[data-param="lr"] .hcw-prior-health')!;
+
+  it("says nothing without a prior, then what the evidence says as it arrives", () => {
+    const { model, el } = setup();
+    expect(line(el).dataset.state).toBe("none");
+    const prior = { priors: { lr: { value: 0.01, confidence: "medium" } }, version: 1 };
+    model.deliver({ type: "delta", state: state(prior), health: { lr: health({ auc: null, n_inside: 1, n_outside: 2 }) } });
+    expect(line(el).dataset.state).toBe("waiting");
+    expect(line(el).textContent).toBe("evidence for the prior: 1 trial near it so far, too few to judge");
+    model.deliver({ type: "delta", health: { lr: health({ auc: null, n_inside: 4, n_outside: 1 }) } });
+    expect(line(el).textContent).toBe("evidence for the prior: 1 trial elsewhere so far, too few to compare");
+    model.deliver({ type: "delta", health: { lr: health() } });
+    expect(line(el).dataset.state).toBe("ok");
+    expect(line(el).textContent).toBe("trials near the prior do better: median 0.031 near it (8) vs 0.045 elsewhere (20)");
+  });
+
+  it("puts the kernel's sentence forward when the belief looks wrong, and hides it once cleared", () => {
+    const { model, el } = setup();
+    const message = "trials near your prior on lr are worse than elsewhere (8 inside, 20 outside); its weight is fading";
+    model.deliver({ type: "delta", state: state({ priors: { lr: { value: 0.5, confidence: "high" } }, version: 1 }),
+      health: { lr: health({ auc: 0.2, looks_wrong: true, message, median_inside: 0.09 }) } });
+    expect(line(el).dataset.state).toBe("wrong");
+    expect(line(el).textContent).toContain(message);
+    expect(line(el).textContent).toContain("; median 0.09 near it vs 0.045 elsewhere");
+    // The prior is cleared: the state arrives, and the row says nothing even before new health.
+    model.deliver({ type: "delta", state: state({ version: 2 }) });
+    expect(line(el).dataset.state).toBe("none");
+    expect(line(el).textContent).toBe("");
+  });
+});

@@ -261,3 +261,33 @@ def test_editor_typed_values_pin_keyboard_and_errors_that_clear(
     nb.panel.locator(".hcw-space-editor").first.scroll_into_view_if_needed()
     nb.screenshot("editor_in_force")
     nb.assert_clean()
+
+
+def test_editor_says_when_a_prior_looks_wrong(
+    lab_server: LabServer, open_notebook: OpenNotebook
+) -> None:
+    nb = open_scenario(open_notebook, lab_server, "health", pace=0.02, start=False)
+    # The optimum is at x = 3: a confident prior at 9 is wrong, and the trials show it.
+    nb.kernel.exec("run.steering.prior('x', 9.0, 'high')")
+    x = param_row(nb, "x")
+    health = x.locator(".hcw-prior-health")
+    health.filter(has_text="0 trials near it so far, too few to judge").wait_for()
+    nb.run_cell(2)
+    wrong = x.locator('.hcw-prior-health[data-state="wrong"]')
+    wrong.wait_for(timeout=60_000)
+    nb.kernel.exec("run.pause()")
+    print("HEALTH at", nb.kernel.eval("run.started_count"), nb.kernel.eval("run.prior_health()"))
+    said = wait_kernel(nb, "run.prior_health()['x']['message']", what="the kernel's sentence")
+    assert said.startswith("trials near your prior on x are worse than elsewhere"), said
+    # The row shows the kernel's sentence of the moment (the counts in it move while trials end).
+    nb.page.wait_for_function("([e, s]) => e.textContent.includes(s)",
+                              arg=[wrong.element_handle(), said])
+    text = health.text_content() or ""
+    assert "near it vs" in text and "elsewhere" in text, text
+    # Rows without a prior say nothing about one.
+    assert param_row(nb, "lr").locator(".hcw-prior-health").is_hidden()
+    x.scroll_into_view_if_needed()
+    nb.screenshot("editor_prior_health")
+    nb.kernel.exec("run.steering.clear_prior('x')")
+    nb.page.wait_for_function("e => e.dataset.state === 'none'", arg=health.element_handle())
+    nb.assert_clean()

@@ -1,0 +1,47 @@
+// A prior's health under its row of the SpaceEditor: how the trials near the belief compare with
+// the rest, from the kernel's run.prior_health() (hcautoml_widgets/core/prior_health.py).
+//
+// Selectors: .hcw-prior-health[data-state="none"|"waiting"|"ok"|"worse"|"wrong"] (hidden when
+// the row has no prior); its text says what the evidence is, in words.
+import { fmt, type Scalar } from "./base";
+
+export interface Health {
+  n_inside: number;
+  n_outside: number;
+  median_inside: Scalar;
+  median_outside: Scalar;
+  auc: number | null; // P(a trial near the prior beats one elsewhere); null until 3 on each side
+  looks_wrong: boolean;
+  weight: number | null; // the prior's exponent now (beta / t times the evidence factor)
+  message: string | null; // the kernel's sentence when the belief looks wrong
+}
+
+export interface HealthLine {
+  state: "none" | "waiting" | "ok" | "worse" | "wrong";
+  text: string;
+  title: string;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** What a row says about its prior's evidence (pure: the row only draws it). */
+export function healthLine(hasPrior: boolean, h: Health | undefined): HealthLine {
+  if (!hasPrior) return { state: "none", text: "", title: "" };
+  const title =
+    "Trials near the prior: within one standard deviation of its centre (the favoured choice of a " +
+    "categorical). A prior the trials contradict loses its weight; one they support keeps it.";
+  if (!h || h.auc === null) {
+    // The kernel compares once 3 trials lie on each side (core/prior_health.py MIN_EACH_SIDE).
+    const near = h ? h.n_inside : 0;
+    const text = near < 3
+      ? `evidence for the prior: ${plural(near, "trial")} near it so far, too few to judge`
+      : `evidence for the prior: ${plural(h!.n_outside, "trial")} elsewhere so far, too few to compare`;
+    return { state: "waiting", text, title };
+  }
+  const medians = `median ${fmt(h.median_inside)} near it (${h.n_inside}) vs ${fmt(h.median_outside)} elsewhere (${h.n_outside})`;
+  // The kernel's sentence already gives the counts.
+  const bare = `median ${fmt(h.median_inside)} near it vs ${fmt(h.median_outside)} elsewhere`;
+  if (h.looks_wrong) return { state: "wrong", text: `⚠ ${h.message ?? "trials near the prior do worse than elsewhere"}; ${bare}`, title };
+  if (h.auc >= 0.5) return { state: "ok", text: `trials near the prior do better: ${medians}`, title };
+  return { state: "worse", text: `trials near the prior do a little worse: ${medians}`, title };
+}
