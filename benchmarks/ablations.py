@@ -12,6 +12,8 @@ Each variant is steered TPE on a prior-study problem, changed in one way a noteb
 * ``+noevid``: priors fade by time only, not by the evidence against them;
 * ``+share=X``: at most this share of TPE's start-up trials drawn from the priors;
 * ``+bound=X``: the prior term's spread over the candidates bounded by X times TPE's own;
+* ``+evid=I:P``: a prior's evidence is weighed from I trials inside its region on (default 3),
+  its AUC shrunk towards 1/2 by P pseudo-trials (default 0), see ``core/prior_health.py``;
 * ``+accept-best``: every 5 trials the best trial so far is accepted (``run.steering.accept``),
   which makes it positive evidence: candidates near it and a fading prior centred on it, i.e.
   local exploitation around the incumbent, as SMAC's local search does.
@@ -46,7 +48,11 @@ def _accept_best(run: Any) -> None:
 
 def _configure(sampler: Any, parts: list[str]) -> str:
     """Apply a variant's options to a SteeredSampler; returns the confidence to state."""
+    from hcautoml_widgets.core import prior_health
+
     confidence = "medium"
+    # Module settings: set on every run, as a pool process runs several variants in turn.
+    prior_health.MIN_INSIDE, prior_health.PSEUDO_TRIALS = 3, 0.0
     for part in parts:
         key, _, value = part.partition("=")
         if key == "beta":
@@ -63,6 +69,9 @@ def _configure(sampler: Any, parts: list[str]) -> str:
             confidence = value
         elif key == "always":
             sampler.refine_always = True
+        elif key == "evid":
+            inside, pseudo = value.split(":")
+            prior_health.MIN_INSIDE, prior_health.PSEUDO_TRIALS = int(inside), float(pseudo)
         elif key == "incconf":
             sampler.incumbent_confidence = value
     return confidence

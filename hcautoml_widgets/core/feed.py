@@ -10,8 +10,9 @@ delays the other subscribers, never the run.
 
 A batch holds only what is new since the previous one: a newer event about the same trial, or a
 newer status, replaces an older one still waiting. A subscriber gets batches at its own
-``max_rate`` or slower: one whose callback is costly gets them less often (see
-:data:`COST_SHARE`), merged, and all of them at once when the run stops running.
+``max_rate`` or slower: the subscribers together may take a bounded share of the kernel's time
+(:data:`COST_SHARE`), so a costly one gets them less often, merged, and all of them at once when
+the run stops running.
 
 The status event is *lazy*: the run only marks it stale (:meth:`EventFeed.status_changed`), and
 the delivery thread builds it once per batch from the run's status source, so nothing is built
@@ -32,10 +33,12 @@ StatusSource = Callable[[], Event]
 
 _log = logging.getLogger(__name__)
 
-#: The share of the kernel's time one subscriber may take: a subscriber whose callback takes
-#: c seconds gets a batch at most every c / COST_SHARE seconds (a 4 ms view: 5 times a second),
-#: so the views can never slow the search by more than a few percent, however fast it runs.
-COST_SHARE = 0.02
+#: The share of the kernel's time all subscribers together may take: each of n subscribers gets
+#: an equal part, so one whose callback takes c seconds gets a batch at most every
+#: n c / COST_SHARE seconds (a 1 ms view among six: 5 times a second). A share per subscriber
+#: (it was 2% each) let a dashboard of six views take 12%; this bound holds however many views
+#: are open and however fast the search runs.
+COST_SHARE = 0.03
 
 
 def _key(event: Event) -> tuple[str, Any] | None:
@@ -208,6 +211,7 @@ class EventFeed:
         settled = any(ev.get("type") == "status" and ev.get("status") != "running"
                       for ev in batch)
         due: float | None = None
+        share = COST_SHARE / max(1, sum(not sub.closed for sub in subs))
         for sub in subs:
             if sub.closed:
                 continue
@@ -216,16 +220,18 @@ class EventFeed:
                 sub.held = sub.held + batch if sub.held else batch
             if not sub.held:
                 continue
-            ready = sub.last + max(1.0 / sub.max_rate, sub.cost / COST_SHARE)
+            ready = sub.last + max(1.0 / sub.max_rate, sub.cost / share)
             if now + 1e-3 < ready and not settled:
                 due = ready if due is None else min(due, ready)
                 continue
             held, sub.held, sub.last = sub.held, [], now
-            t0 = time.perf_counter()
+            # CPU time of this thread: the work the view adds. Wall time would also count the
+            # waits for the GIL while the optimiser holds it, and slow a view down for them.
+            t0 = time.thread_time()
             try:
                 sub.callback(held)
             except Exception:  # a broken view must not end the feed for the others
                 _log.exception("feed subscriber failed on a batch of %d events", len(held))
-            sub.cost += 0.3 * (time.perf_counter() - t0 - sub.cost)
+            sub.cost += 0.3 * (time.thread_time() - t0 - sub.cost)
             sub.batches += 1
         return due

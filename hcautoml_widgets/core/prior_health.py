@@ -28,8 +28,12 @@ if TYPE_CHECKING:
 
 # Width of the high-density region, in the prior's standard deviations.
 REGION_SIGMAS = 1.0
-# Trials needed on each side before the evidence is believed.
-MIN_EACH_SIDE = 3
+# Trials needed outside the region, and inside it, before the two are compared.
+MIN_OUTSIDE = 3
+MIN_INSIDE = 3
+# Pseudo-trials of AUC 1/2 the comparison starts from: the AUC is shrunk towards "no evidence"
+# by as many imaginary inside trials that beat exactly half of the outside ones.
+PSEUDO_TRIALS = 0.0
 # Only the most recent trials are compared: the sampler computes this before every trial, so its
 # cost must not grow with the run.
 WINDOW = 500
@@ -88,13 +92,14 @@ def evidence(prior: Prior, spec: ParamSpec, internal: np.ndarray,
     med_in = float(np.median(lin)) if len(lin) else None
     med_out = float(np.median(lout)) if len(lout) else None
     auc = None
-    if len(lin) >= MIN_EACH_SIDE and len(lout) >= MIN_EACH_SIDE:
+    if len(lin) >= MIN_INSIDE and len(lout) >= MIN_OUTSIDE:
         # Mann-Whitney U: for each inside trial, the outside trials it beats, ties counting 1/2.
         out_sorted = np.sort(lout)
         above = len(lout) - np.searchsorted(out_sorted, lin, side="right")
         ties = np.searchsorted(out_sorted, lin, side="right") - np.searchsorted(
             out_sorted, lin, side="left")
-        auc = float((above + 0.5 * ties).sum()) / (len(lin) * len(lout))
+        wins = float((above + 0.5 * ties).sum()) / len(lout)  # inside trials' share beaten
+        auc = (wins + 0.5 * PSEUDO_TRIALS) / (len(lin) + PSEUDO_TRIALS)
     return Evidence(len(lin), len(lout), med_in, med_out, auc)
 
 

@@ -63,6 +63,8 @@ def test_rate_is_limited() -> None:
 
 
 def test_one_delivery_thread_for_every_subscriber_and_one_batch_object() -> None:
+    for t in _feed_threads():  # an earlier test's feed ends its thread when it next wakes
+        t.join(5)
     before = len(_feed_threads())
     feed = EventFeed()
     seen: list[list[int]] = [[] for _ in range(5)]
@@ -171,7 +173,7 @@ def test_a_costly_subscriber_is_fed_less_often_and_everything_at_the_end() -> No
 
     def slow(batch: list[dict[str, Any]]) -> None:
         costly.append(batch)
-        time.sleep(0.01)  # a view that takes 10 ms a batch: fed ~2 times a second, not 50
+        _busy(0.01)  # a view that takes 10 ms a batch: fed ~1.5 times a second, not 50
 
     subs = [feed.subscribe(cheap.append, 50), feed.subscribe(slow, 50)]
     end = time.monotonic() + 1.0
@@ -191,3 +193,33 @@ def test_a_costly_subscriber_is_fed_less_often_and_everything_at_the_end() -> No
     assert numbers == list(range(i))
     for sub in subs:
         sub.close()
+
+
+def _busy(seconds: float) -> None:
+    """Work for ``seconds`` of this thread's CPU time (the feed charges a view its CPU time)."""
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+
+
+def _batches_each(n_subscribers: int, seconds: float = 1.2) -> list[int]:
+    """How many batches each of ``n_subscribers`` equally costly subscribers got."""
+    feed = EventFeed()
+    subs = [feed.subscribe(lambda b: _busy(0.004), 50) for _ in range(n_subscribers)]
+    end = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < end:
+        feed.publish(_trial(i, "complete"))
+        i += 1
+        time.sleep(0.002)
+    counts = [sub.batches for sub in subs]
+    for sub in subs:
+        sub.close()
+    return counts
+
+
+def test_the_views_share_one_budget_however_many_are_open() -> None:
+    # Six views of a dashboard may together take what one alone may: each is fed less often.
+    alone = _batches_each(1)[0]
+    six = _batches_each(6)
+    assert max(six) * 2 < alone, (six, alone)

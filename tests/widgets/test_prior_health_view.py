@@ -1,4 +1,4 @@
-"""The space editor tells the person how each prior's evidence stands, as run.prior_health() does."""
+"""The space editor tells how each prior's evidence stands, as run.prior_health() does."""
 
 from __future__ import annotations
 
