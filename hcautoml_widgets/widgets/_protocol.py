@@ -14,6 +14,8 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal, TypedDict
 
+from hcautoml_widgets.core.protocol import RunView
+
 # -- message types (twins of the types in js/src/base.ts; tests/widgets/test_protocol.py checks
 # that both sides name the same operations and request kinds) ---------------------------------
 
@@ -140,7 +142,7 @@ def pages(items: Sequence[Any], budget: int = PAGE_BYTES) -> Iterator[list[Any]]
         yield page
 
 
-def status_of(run: Any) -> dict[str, Any]:
+def status_of(run: RunView) -> dict[str, Any]:
     """What the control bar needs, read from the run (used for snapshots)."""
     return {
         "status": run.status,

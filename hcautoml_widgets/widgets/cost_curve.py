@@ -29,6 +29,7 @@ import bqplot as bq
 import ipywidgets as w
 import traitlets
 
+from hcautoml_widgets.core.protocol import RunView
 from hcautoml_widgets.insights.progress import BestSoFar
 from hcautoml_widgets.insights.reviews import rejected, review_changes
 from hcautoml_widgets.widgets._chunks import ChunkedSeries
@@ -104,7 +105,7 @@ class CostCurve(w.VBox):
 
     selected = traitlets.Int(None, allow_none=True)
 
-    def __init__(self, run: Any, levels: tuple[int, ...] = (8, 64, 512), **kwargs: Any) -> None:
+    def __init__(self, run: RunView, levels: tuple[int, ...] = (8, 64, 512), **kwargs: Any) -> None:
         self.run = run
         self.metric = str(getattr(run, "metric", None) or "value")
         self._lock = threading.RLock()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from hcautoml_widgets.core.protocol import RunView
 from hcautoml_widgets.insights.parallel import axes
 from hcautoml_widgets.insights.refresh import Refresher
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, paged
@@ -21,7 +22,7 @@ from hcautoml_widgets.widgets._protocol import num, row_once
 from hcautoml_widgets.widgets.space_editor import editor_state
 
 
-def _axes(run: Any) -> list[dict[str, Any]]:
+def _axes(run: RunView) -> list[dict[str, Any]]:
     out = []
     for a in axes(run):
         a = dict(a)
@@ -47,7 +48,7 @@ class Insights(FeedWidget):
 
     _esm = bundle("insights")
 
-    def __init__(self, run: Any, min_new: int = 20, min_interval: float = 3.0,
+    def __init__(self, run: RunView, min_new: int = 20, min_interval: float = 3.0,
                  **kwargs: Any) -> None:
         self._names = [a["name"] for a in axes(run)]
         self._reviews: dict[str, str] = {}

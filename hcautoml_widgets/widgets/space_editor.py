@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hcautoml_widgets.core.preview import MAX_N, preview_points
+from hcautoml_widgets.core.protocol import RunView
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, op_and_args, paged
 from hcautoml_widgets.widgets._protocol import num, sample
 
@@ -48,7 +49,7 @@ class SpaceEditor(FeedWidget):
 
     _esm = bundle("space_editor")
 
-    def __init__(self, run: Any, **kwargs: Any) -> None:
+    def __init__(self, run: RunView, **kwargs: Any) -> None:
         self._names: list[str] = list(run.space.names)
         self._seen: set[int] = set()
         self._version = -1
@@ -59,10 +60,9 @@ class SpaceEditor(FeedWidget):
         return editor_state(self.run.steering.state_dict())
 
     def _health_now(self) -> dict[str, dict[str, Any]]:
-        health = getattr(self.run, "prior_health", None)
-        if health is None or not self.run.steering.state.priors:
+        if not self.run.steering.state.priors:
             return {}
-        return editor_health(health())
+        return editor_health(self.run.prior_health())
 
     def snapshot(self) -> list[Message]:
         records = [r for r in self.run.records() if r.get("params")]

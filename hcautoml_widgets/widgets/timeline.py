@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hcautoml_widgets.core.effects import effects
+from hcautoml_widgets.core.protocol import RunView
 from hcautoml_widgets.insights.labels import label
 from hcautoml_widgets.insights.timeline import effect_text
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle
@@ -34,7 +35,7 @@ class TimelineStrip(FeedWidget):
 
     _esm = bundle("timeline")
 
-    def __init__(self, run: Any, k: int = 10, **kwargs: Any) -> None:
+    def __init__(self, run: RunView, k: int = 10, **kwargs: Any) -> None:
         self.k = int(k)
         self._max_x = -1.0
         self._x_max = 0.0

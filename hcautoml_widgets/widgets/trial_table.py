@@ -16,6 +16,7 @@ from typing import Any, get_args
 
 import traitlets
 
+from hcautoml_widgets.core.protocol import RunView
 from hcautoml_widgets.insights.explain import explain
 from hcautoml_widgets.insights.reviews import review_changes
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, paged
@@ -40,7 +41,7 @@ class TrialTable(FeedWidget):
     _esm = bundle("trial_table")
     selected = traitlets.Int(None, allow_none=True).tag(sync=True)
 
-    def __init__(self, run: Any, **kwargs: Any) -> None:
+    def __init__(self, run: RunView, **kwargs: Any) -> None:
         self._names: list[str] = list(run.space.names)
         self._reviews: dict[str, str] = {}
         self._queue: list[QueueItem] = []
