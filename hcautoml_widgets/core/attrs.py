@@ -35,6 +35,15 @@ _LEGACY = {"version": "hcw:version", "origin": "hcw:origin", "origins": "hcw:ori
            "score": "hcw:score"}
 
 
+def version_from(system_attrs: Mapping[str, Any]) -> int:
+    """The steering version a stored trial was sampled under (0 when unknown), without copying
+    the provenance: the sampler reads it for every finished trial before each new one."""
+    packed = system_attrs.get(ATTR_TRIAL)
+    if isinstance(packed, Mapping):
+        return int(packed.get("version", 0))
+    return int(system_attrs.get(_LEGACY["version"], 0))
+
+
 def provenance_from(system_attrs: Mapping[str, Any]) -> dict[str, Any]:
     """A stored trial's provenance: ``version`` (the steering version it was sampled under),
     ``origin`` (startup, model, prior, enqueued or pinned), ``origins`` (each parameter's),

@@ -28,9 +28,9 @@ if TYPE_CHECKING:
 
 # Width of the high-density region, in the prior's standard deviations.
 REGION_SIGMAS = 1.0
-# Trials needed outside the region, and inside it, before the two are compared.
-MIN_OUTSIDE = 3
-MIN_INSIDE = 3
+# Trials needed on each side before the two are compared (inside: see benchmarks.ablations).
+MIN_EACH_SIDE = 3
+MIN_INSIDE = MIN_EACH_SIDE
 # Pseudo-trials of AUC 1/2 the comparison starts from: the AUC is shrunk towards "no evidence"
 # by as many imaginary inside trials that beat exactly half of the outside ones.
 PSEUDO_TRIALS = 0.0
@@ -92,7 +92,7 @@ def evidence(prior: Prior, spec: ParamSpec, internal: np.ndarray,
     med_in = float(np.median(lin)) if len(lin) else None
     med_out = float(np.median(lout)) if len(lout) else None
     auc = None
-    if len(lin) >= MIN_INSIDE and len(lout) >= MIN_OUTSIDE:
+    if len(lin) >= MIN_INSIDE and len(lout) >= MIN_EACH_SIDE:
         # Mann-Whitney U: for each inside trial, the outside trials it beats, ties counting 1/2.
         out_sorted = np.sort(lout)
         above = len(lout) - np.searchsorted(out_sorted, lin, side="right")

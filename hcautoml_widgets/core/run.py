@@ -325,7 +325,7 @@ class Run:
         from hcautoml_widgets.core.prior_health import prior_health
 
         return prior_health(self.records(), self.steering.state, self.space, self.direction,
-                            beta=getattr(self.sampler, "prior_beta", None))
+                            beta=self.sampler.prior_beta)
 
     def export_study(self, storage: str | BaseStorage, study_name: str | None = None) -> Any:
         """Copy the study into an Optuna storage that optuna-dashboard opens as it is."""

@@ -33,7 +33,7 @@ from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from hcautoml_widgets.core import tpe_hooks
-from hcautoml_widgets.core.attrs import ATTR_ENQUEUED, ATTR_TRIAL, provenance_from
+from hcautoml_widgets.core.attrs import ATTR_ENQUEUED, ATTR_TRIAL, version_from
 from hcautoml_widgets.core.prior_health import Evidence, evidence_for
 from hcautoml_widgets.core.space import ParamSpec, SearchSpace
 from hcautoml_widgets.core.steering import Steering
@@ -130,11 +130,9 @@ class SteeredSampler(BaseSampler):
         storage = study._storage
         # The version now, so a trial that is still running (or dies) says what it ran under;
         # after_trial replaces it with the whole provenance.
-        first: dict[str, Any] = {"version": ctx.state.version}
         if ctx.enqueued is not None:
-            first["enqueued"] = ctx.enqueued[0]
             storage.set_trial_system_attr(trial._trial_id, ATTR_ENQUEUED, ctx.enqueued[0])
-        storage.set_trial_system_attr(trial._trial_id, ATTR_TRIAL, first)
+        storage.set_trial_system_attr(trial._trial_id, ATTR_TRIAL, {"version": ctx.state.version})
         self.base_sampler.before_trial(study, trial)
 
     def _context(self, study: Study, trial: FrozenTrial) -> TrialContext:
@@ -155,7 +153,7 @@ class SteeredSampler(BaseSampler):
             finished = [t for t in study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,),
                                                      use_cache=True)
                         if not state.is_rejected(t.number)]
-            versions = [int(provenance_from(t.system_attrs).get("version", 0)) for t in finished]
+            versions = [version_from(t.system_attrs) for t in finished]
         if state.accepted_since:
             configs = {t.number: t.params for t in finished if t.number in state.accepted_since}
             accepted = accepted_evidence(state, configs, versions, self.prior_beta)

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from hcautoml_widgets.insights.reviews import rejected
+
 #: Fewer completed, non-rejected trials than this and no insight is computed.
 MIN_TRIALS = 10
 
@@ -46,8 +48,7 @@ class Trials:
 
 
 def _rejected(run: Any) -> set[int]:
-    reviews = getattr(run.steering.state, "reviews", {}) or {}
-    return {int(n) for n, r in reviews.items() if r == "rejected"}
+    return rejected(getattr(run.steering.state, "reviews", {}) or {})
 
 
 def trials(run: Any) -> Trials:

@@ -17,6 +17,7 @@ from typing import Any
 from hcautoml_widgets.core.protocol import RunView
 from hcautoml_widgets.insights.parallel import axes
 from hcautoml_widgets.insights.refresh import Refresher
+from hcautoml_widgets.insights.reviews import review_changes
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, paged
 from hcautoml_widgets.widgets._protocol import num, row_once
 from hcautoml_widgets.widgets.space_editor import editor_state
@@ -99,11 +100,10 @@ class Insights(FeedWidget):
             elif ev.get("type") == "steering":
                 state = ev.get("state", {})
                 reviews = dict(state.get("reviews", {}))
-                changed = {k for k in reviews.keys() | self._reviews.keys()
-                           if reviews.get(k) != self._reviews.get(k)}
+                changed = review_changes(self._reviews, reviews)
                 self._reviews = reviews
-                for key in changed:
-                    rows[int(key)] = self._row(self.run.record(int(key)))
+                for number in changed:
+                    rows[number] = self._row(self.run.record(number))
                 if state.get("version", 0) != self._version:
                     self._version = state.get("version", 0)
                     msg["state"] = editor_state(state)
