@@ -31,7 +31,7 @@ const CSS = `
 .hcw-tl-mark { position:absolute; top:2px; transform:translateX(-50%); border:none; background:none;
   padding:0; cursor:pointer; font-size:14px; line-height:16px; }
 .hcw-tl-mark.hcw-selected { outline:2px solid #333; border-radius:3px; }
-.hcw-tl-details { white-space:pre-line; margin:4px 0 0 ${MARGIN.left}px; color:#333; }
+.hcw-tl-details { white-space:pre-line; margin:4px 0 6px ${MARGIN.left}px; color:#333; }
 .hcw-tl-details:empty { display:none; }
 .hcw-tl-details.hcw-error { color:#b00020; }
 `;
