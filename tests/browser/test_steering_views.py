@@ -276,7 +276,6 @@ def test_editor_says_when_a_prior_looks_wrong(
     wrong = x.locator('.hcw-prior-health[data-state="wrong"]')
     wrong.wait_for(timeout=60_000)
     nb.kernel.exec("run.pause()")
-    print("HEALTH at", nb.kernel.eval("run.started_count"), nb.kernel.eval("run.prior_health()"))
     said = wait_kernel(nb, "run.prior_health()['x']['message']", what="the kernel's sentence")
     assert said.startswith("trials near your prior on x are worse than elsewhere"), said
     # The row shows the kernel's sentence of the moment (the counts in it move while trials end).

@@ -10,7 +10,7 @@ import pytest
 
 import hcautoml_widgets as hcw
 from hcautoml_widgets.insights.progress import BestSoFar, best_so_far, progress
-from tests.insights.test_explain import objective, space
+from tests.svm_toy import objective, space
 
 
 def rows(*values: float | None, state: str = "complete") -> list[dict[str, Any]]:

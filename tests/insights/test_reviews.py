@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hcautoml_widgets as hcw
 from hcautoml_widgets.insights.reviews import rejected, review_changes
-from tests.insights.test_explain import objective, space
+from tests.svm_toy import objective, space
 
 
 def test_changes_are_appearances_disappearances_and_flips() -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 import hcautoml_widgets as hcw
 from hcautoml_widgets.core.effects import COLUMNS
 from hcautoml_widgets.insights.timeline import timeline
-from tests.insights.test_explain import objective, space
+from tests.svm_toy import objective, space
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

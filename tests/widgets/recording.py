@@ -63,3 +63,10 @@ def from_browser(widget: Any, content: dict[str, Any]) -> None:
     """Deliver a custom message to ``widget`` as if a view had sent it."""
     widget.comm.handle_msg({"content": {"data": {"method": "custom", "content": content}},
                             "buffers": []})
+
+
+def ask(recorder: Recorder, view: Any, content: dict[str, Any]) -> list[dict[str, Any]]:
+    """Send a request as the browser would; return what the view answered."""
+    mark = recorder.mark()
+    from_browser(view, content)
+    return recorder.custom(view.comm.comm_id, mark)

@@ -3,17 +3,9 @@ editor's "preview" request behind the ghost markers."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import hcautoml_widgets as hcw
 from tests.widgets.helpers import finish, make_run
-from tests.widgets.recording import Recorder, from_browser
-
-
-def ask(recorder: Recorder, view: Any, content: dict[str, Any]) -> list[dict[str, Any]]:
-    mark = recorder.mark()
-    from_browser(view, content)
-    return recorder.custom(view.comm.comm_id, mark)
+from tests.widgets.recording import Recorder, ask
 
 
 def test_details_carry_the_trials_explanation(recorder: Recorder) -> None:
@@ -36,7 +28,7 @@ def test_preview_request_answers_points_and_changes_nothing(recorder: Recorder) 
     editor = hcw.SpaceEditor(run)
     finish(run, 12, editor)
     log_before = [ev.to_dict() for ev in run.steering.log]
-    n_trials = len(run.records())
+    n_trials = len(run.study.trials)
     args = {"name": "depth", "low": 3, "high": 5}
     [ack] = ask(recorder, editor, {"type": "preview", "id": 1, "op": "narrow",
                                    "args": args, "n": 4})
@@ -46,7 +38,7 @@ def test_preview_request_answers_points_and_changes_nothing(recorder: Recorder) 
     i = res["names"].index("depth")
     assert all(3 <= pt[i] <= 5 for pt in res["points"])
     assert [ev.to_dict() for ev in run.steering.log] == log_before
-    assert len(run.records()) == n_trials
+    assert len(run.study.trials) == n_trials
     # A prior being placed, with its confidence.
     prior = {"name": "lr", "value": 0.01, "confidence": "high"}
     [ack] = ask(recorder, editor, {"type": "preview", "id": 2, "op": "prior", "args": prior})

@@ -7,13 +7,7 @@ from typing import Any
 
 import hcautoml_widgets as hcw
 from tests.widgets.helpers import finish, make_run, ten_floats
-from tests.widgets.recording import Recorder, from_browser
-
-
-def ask(recorder: Recorder, view: Any, content: dict[str, Any]) -> list[dict[str, Any]]:
-    mark = recorder.mark()
-    from_browser(view, content)
-    return recorder.custom(view.comm.comm_id, mark)
+from tests.widgets.recording import Recorder, ask, from_browser
 
 
 def insights_of(recorder: Recorder, view: Any, mark: int = 0, kind: str = "summary"

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from hcautoml_widgets.widgets._protocol import size
 from hcautoml_widgets.widgets.cost_curve import CostCurve
 from hcautoml_widgets.widgets.timeline import TimelineStrip
 from tests.widgets.helpers import finish, make_run
-from tests.widgets.recording import Recorder, from_browser
-
-
-def ask(recorder: Recorder, view: Any, content: dict[str, Any]) -> list[dict[str, Any]]:
-    mark = recorder.mark()
-    from_browser(view, content)
-    return recorder.custom(view.comm.comm_id, mark)
+from tests.widgets.recording import Recorder, ask
 
 
 def test_snapshot_then_only_new_marks_and_domain_steps(recorder: Recorder) -> None:
@@ -27,7 +19,9 @@ def test_snapshot_then_only_new_marks_and_domain_steps(recorder: Recorder) -> No
     [snap] = ask(recorder, strip, {"type": "snapshot"})
     assert snap["domain"] == [-0.5, 10.0]
     # The strip's track spans the curve's plot area: the same left and right margins.
-    figure_margin = CostCurve(run).figure.fig_margin
+    curve = CostCurve(run)
+    figure_margin = curve.figure.fig_margin
+    curve.close()
     assert snap["margin"] == {"left": figure_margin["left"], "right": figure_margin["right"]}
     # Placed just before trial 5, the first that started under it.
     assert snap["marks"] == [[1, 4.5, "narrow", "code", "#1 narrowed depth to [4, 8] [code]"]]

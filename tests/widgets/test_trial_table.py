@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import hcautoml_widgets as hcw
 from tests.widgets.helpers import finish, make_run
-from tests.widgets.recording import Recorder, from_browser
-
-
-def ask(recorder: Recorder, view: Any, content: dict[str, Any]) -> list[dict[str, Any]]:
-    mark = recorder.mark()
-    from_browser(view, content)
-    return recorder.custom(view.comm.comm_id, mark)
+from tests.widgets.recording import Recorder, ask
 
 
 def test_queue_is_sent_when_it_changes_and_can_be_cleared(recorder: Recorder) -> None:

@@ -10,14 +10,7 @@ import hcautoml_widgets as hcw
 from hcautoml_widgets.widgets._base import paged
 from hcautoml_widgets.widgets._protocol import size
 from tests.widgets.helpers import finish, make_run
-from tests.widgets.recording import Recorder, from_browser
-
-
-def ask(recorder: Recorder, view: Any, content: dict[str, Any]) -> list[dict[str, Any]]:
-    """Send a request as the browser would; return what the view answered."""
-    mark = recorder.mark()
-    from_browser(view, content)
-    return recorder.custom(view.comm.comm_id, mark)
+from tests.widgets.recording import Recorder, ask
 
 
 def test_no_delta_before_snapshot_then_deltas_only(recorder: Recorder) -> None:
