@@ -71,6 +71,13 @@ class _ReviewedStudy:
         return self.get_trials()
 
 
+def _key(study: Study) -> tuple[int, int] | None:
+    """Which study this is (None for a view that hides rejected trials: it can shrink)."""
+    if isinstance(study, _ReviewedStudy):
+        return None
+    return id(study._storage), study._study_id
+
+
 class SteeredSampler(BaseSampler):
     """Wrap ``base_sampler`` (TPE by default) so that every trial obeys ``steering``.
 
@@ -113,6 +120,7 @@ class SteeredSampler(BaseSampler):
         self._contexts: dict[int, TrialContext] = {}
         self._provenance: dict[int, dict[str, Any]] = {}  # trial id -> provenance, once known
         self._lock = threading.Lock()
+        self._past_startup: tuple[int, int] | None = None  # the study known to be past it
         if isinstance(self.base_sampler, TPESampler):
             tpe_hooks.install(self.base_sampler)
 
@@ -217,9 +225,10 @@ class SteeredSampler(BaseSampler):
         if not params:
             return {}
         origin = self._model_origin(view, ctx)
+        ours = set(ctx.steered(search_space))
         out: dict[str, Any] = {}
         for name, value in params.items():
-            spec = ctx.steers(name, search_space[name])
+            spec = ctx.space.params[name] if name in ours else None
             if spec is None:  # not a parameter of ours: passed through untouched
                 out[name] = value
                 continue
@@ -261,12 +270,18 @@ class SteeredSampler(BaseSampler):
             origin = "model"
             if isinstance(base, (RandomSampler, QMCSampler)):
                 origin = "startup"
-            elif isinstance(base, TPESampler):
+            elif isinstance(base, TPESampler) and (_key(study) is None
+                                                   or self._past_startup != _key(study)):
                 done = study._get_trials(deepcopy=False,
                                          states=(TrialState.COMPLETE, TrialState.PRUNED),
                                          use_cache=True)
                 if len(done) < base._n_startup_trials:
                     origin = "startup"
+                else:
+                    # Finished trials never leave a study, so once past its start-up it stays
+                    # past (counting them was a scan of the whole history every trial). A view
+                    # without rejected trials can fall back below: it is counted each time.
+                    self._past_startup = _key(study)
             ctx.model_origin = origin
         return ctx.model_origin
 

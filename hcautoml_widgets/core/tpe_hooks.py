@@ -116,7 +116,9 @@ def _estimator_class(base: type[_ParzenEstimator]) -> type[_ParzenEstimator]:
             if ctx is None or not samples:
                 return samples
             names = ctx.steered(self._search_space)
-            return _augment(ctx, samples, names) if names else samples
+            if not names or not (ctx.restricts(names) or ctx.has_beliefs(names)):
+                return samples
+            return _augment(ctx, samples, names)
 
     SteeredParzenEstimator.__name__ = f"Steered{base.__name__}"
     return SteeredParzenEstimator
@@ -133,6 +135,12 @@ def _acquisition(samples: dict[str, np.ndarray], mpe_below: _ParzenEstimator,
     names = ctx.steered(mpe_below._search_space)
     if not names:
         return acq
+    if not (ctx.restricts(names) or ctx.has_beliefs(names)):
+        # Nothing to mask or weigh: TPE's own argmax stands; only the explanation is recorded.
+        _record(ctx, acq, log_l, log_g, np.zeros(len(acq)), np.zeros(len(acq)))
+        _record_counterfactual(ctx, samples, acq, mpe_below)
+        ctx.chosen_from = "model"
+        return acq
     weighted, raw = ctx.prior_term(samples, names)
     feasible = np.ones(len(acq), dtype=bool)
     for name in names:
@@ -146,6 +154,16 @@ def _acquisition(samples: dict[str, np.ndarray], mpe_below: _ParzenEstimator,
     total = acq + weighted
     if feasible.any():
         total = np.where(feasible, total, -np.inf)
+    i = _record(ctx, total, log_l, log_g, raw, weighted)
+    _record_counterfactual(ctx, samples, acq, mpe_below)
+    sources = ctx.candidate_sources
+    ctx.chosen_from = sources[i] if i < len(sources) else "model"
+    return total
+
+
+def _record(ctx: TrialContext, total: np.ndarray, log_l: np.ndarray, log_g: np.ndarray,
+            raw: np.ndarray, weighted: np.ndarray) -> int:
+    """Keep the parts of the winning candidate's score (the trial's explanation); its index."""
     i = int(np.argmax(total))
     part = {
         "log_l": float(log_l[i]),
@@ -158,10 +176,7 @@ def _acquisition(samples: dict[str, np.ndarray], mpe_below: _ParzenEstimator,
         ctx.score = part
     else:  # independent sampling scores one parameter at a time; the parts add up in log space
         ctx.score = {k: ctx.score.get(k, 0.0) + v for k, v in part.items()}
-    _record_counterfactual(ctx, samples, acq, mpe_below)
-    sources = ctx.candidate_sources
-    ctx.chosen_from = sources[i] if i < len(sources) else "model"
-    return total
+    return i
 
 
 def _record_counterfactual(ctx: TrialContext, samples: dict[str, np.ndarray], acq: np.ndarray,

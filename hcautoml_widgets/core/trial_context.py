@@ -54,6 +54,7 @@ class TrialContext:
     _steered: dict[int, tuple[Mapping[str, BaseDistribution], list[str]]] = field(
         default_factory=dict, repr=False)
     incumbent_confidence: str = "high"  # the width of the search around the incumbent
+    _restricted: frozenset[str] | None = field(default=None, repr=False)
 
     # -- constraints --------------------------------------------------------------------------
     def spec(self, name: str) -> ParamSpec | None:
@@ -69,6 +70,24 @@ class TrialContext:
         names = [n for n, d in search_space.items() if n in dists and dists[n] == d]
         self._steered[id(search_space)] = (search_space, names)
         return names
+
+    def restricts(self, names: list[str]) -> bool:
+        """Whether the snapshot narrows any of ``names``: a pin, a range short of the base
+        range, or a choice left out. Without one (and without beliefs), the hooks leave TPE's
+        candidates and scores as they are, which is most trials of an unsteered run."""
+        if self._restricted is None:
+            out = set(self.state.pins)
+            for name, spec in self.space.params.items():
+                if spec.is_numeric:
+                    assert spec.low is not None and spec.high is not None
+                    lo, hi = self.state.ranges[name]
+                    if lo > float(spec.low) + _TOL or hi < float(spec.high) - _TOL:
+                        out.add(name)
+                elif spec.kind == "categorical":
+                    if len(self.state.allowed[name]) != len(spec.choices or ()):
+                        out.add(name)
+            self._restricted = frozenset(out)
+        return any(n in self._restricted for n in names)
 
     def steers(self, name: str, dist: BaseDistribution) -> ParamSpec | None:
         """The spec of ``name`` when it is ours (see :meth:`steered`), else None."""

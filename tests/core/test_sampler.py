@@ -245,3 +245,26 @@ def test_only_part_of_the_startup_is_drawn_from_the_prior() -> None:
         shares.append(origins.count("prior") / 40)
     assert shares[0] > 0.9
     assert 0.25 < shares[1] < 0.75
+
+
+def test_rejecting_trials_can_bring_tpe_back_to_its_startup() -> None:
+    # The sampler remembers that a study is past TPE's start-up; a view without rejected trials
+    # is counted again, so rejecting start-up trials sends TPE back to random start-up draws.
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 1.0))})
+    space = SearchSpace.from_any(cs)
+    steering = Steering(space)
+    study = optuna.create_study(sampler=SteeredSampler(
+        steering, TPESampler(seed=0, n_startup_trials=5)))
+    steering.bind_trials(lambda n: 0 <= n < len(study.trials))
+    trials = run_trials(study, space, 7, lambda c: c["x"])
+    assert [provenance_from(t.system_attrs)["origin"] for t in trials] == ["startup"] * 5 + [
+        "model"] * 2
+    steering.reject(0)
+    steering.reject(1)
+    steering.reject(2)
+    (after,) = run_trials(study, space, 1, lambda c: c["x"])
+    assert provenance_from(after.system_attrs)["origin"] == "startup"
+    steering.unreview(0)
+    steering.unreview(1)
+    (again,) = run_trials(study, space, 1, lambda c: c["x"])
+    assert provenance_from(again.system_attrs)["origin"] == "model"

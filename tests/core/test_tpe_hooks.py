@@ -98,3 +98,45 @@ def test_counterfactual_ignores_the_prior_term() -> None:
         cf = provenance_from(t.system_attrs)["score"]["counterfactual"]
         assert t.params["y"] > 8.5
         assert cf["y"] < 5.0
+
+
+def test_an_unsteered_run_samples_exactly_what_plain_tpe_samples() -> None:
+    # With nothing narrowed, pinned or believed, the hooks must not touch TPE's candidates or
+    # scores: the same seed gives the same trials, and the explanation is still recorded.
+    space = _space2()
+
+    def objective(c: dict[str, float]) -> float:
+        return (c["x"] - 3) ** 2 + c["y"]
+
+    plain = optuna.create_study(sampler=TPESampler(seed=4, n_startup_trials=5,
+                                                   multivariate=True))
+    plain_trials = run_trials(plain, space, 25, objective)
+    steered = optuna.create_study(sampler=SteeredSampler(
+        Steering(space), TPESampler(seed=4, n_startup_trials=5, multivariate=True)))
+    steered_trials = run_trials(steered, space, 25, objective)
+    assert [t.params for t in steered_trials] == [t.params for t in plain_trials]
+    scores = [provenance_from(t.system_attrs).get("score") for t in steered_trials[5:]]
+    assert all(s is not None and s["prior_term"] == 0.0 for s in scores)
+
+
+def test_restricts_sees_only_what_narrows_the_base_space() -> None:
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0)), "y": Float("y", (0.0, 10.0)),
+                             "k": ["a", "b", "c"]})
+    space = SearchSpace.from_any(cs)
+    steering = Steering(space)
+
+    def restricts(names: list[str]) -> bool:
+        sampler = SteeredSampler(steering, TPESampler(seed=0))
+        study = optuna.create_study(sampler=sampler)
+        trial = study.ask()
+        return sampler._context(study, study._storage.get_trial(trial._trial_id)).restricts(names)
+
+    assert not restricts(["x", "y", "k"])
+    steering.narrow("x", 0.0, 10.0)  # the whole range: still nothing narrowed
+    assert not restricts(["x"])
+    steering.narrow("x", 0.0, 9.0)
+    assert restricts(["x"]) and not restricts(["y", "k"])
+    steering.allow("k", ["a", "b"])
+    assert restricts(["k"])
+    steering.pin("y", 2.0)
+    assert restricts(["y"])
