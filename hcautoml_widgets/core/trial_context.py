@@ -83,9 +83,9 @@ class TrialContext:
                     lo, hi = self.state.ranges[name]
                     if lo > float(spec.low) + _TOL or hi < float(spec.high) - _TOL:
                         out.add(name)
-                elif spec.kind == "categorical":
-                    if len(self.state.allowed[name]) != len(spec.choices or ()):
-                        out.add(name)
+                elif (spec.kind == "categorical"
+                      and len(self.state.allowed[name]) != len(spec.choices or ())):
+                    out.add(name)
             self._restricted = frozenset(out)
         return any(n in self._restricted for n in names)
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import anywidget
 
+from hcautoml_widgets.core.feed import VIEW_RATE
 from hcautoml_widgets.core.protocol import RunView
 from hcautoml_widgets.widgets._protocol import PAGE_BYTES, pages, size
 
@@ -75,7 +76,7 @@ class FeedWidget(anywidget.AnyWidget):
     it can never interleave, whichever thread (kernel or feed) produces them.
     """
 
-    max_rate = 20.0
+    max_rate = VIEW_RATE
 
     def __init__(self, run: RunView, **kwargs: Any) -> None:
         super().__init__(**kwargs)

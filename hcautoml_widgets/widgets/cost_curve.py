@@ -29,6 +29,7 @@ import bqplot as bq
 import ipywidgets as w
 import traitlets
 
+from hcautoml_widgets.core.feed import VIEW_RATE
 from hcautoml_widgets.core.protocol import RunView
 from hcautoml_widgets.insights.progress import BestSoFar
 from hcautoml_widgets.insights.reviews import rejected, review_changes
@@ -186,7 +187,7 @@ class CostCurve(w.VBox):
         self.observe(self._on_selected, names="selected")
         with self._lock:
             self._load()
-        self._sub = run.feed.subscribe(self._on_batch, max_rate=20.0)
+        self._sub = run.feed.subscribe(self._on_batch, max_rate=VIEW_RATE)
 
     # -- public -------------------------------------------------------------------------------
     def close(self) -> None:

@@ -223,3 +223,26 @@ def test_the_views_share_one_budget_however_many_are_open() -> None:
     alone = _batches_each(1)[0]
     six = _batches_each(6)
     assert max(six) * 2 < alone, (six, alone)
+
+
+def test_an_edit_is_delivered_at_once_while_trials_wait_for_the_rate() -> None:
+    # A slow rate (one batch every 2 s) holds the stream of trials; a steering event published
+    # in the middle of the wait goes out at once, to every subscriber, with what gathered.
+    feed = EventFeed()
+    got: dict[str, list[tuple[float, list[dict[str, Any]]]]] = {"a": [], "b": []}
+    subs = [feed.subscribe(lambda b, k=k: got[k].append((time.monotonic(), b)), max_rate=0.5)
+            for k in got]
+    feed.publish(_trial(0, "complete"))
+    assert feed.flush(5)  # the first batch goes at once; the next must wait 2 s
+    feed.publish(_trial(1, "complete"))
+    time.sleep(0.2)
+    assert all(len(g) == 1 for g in got.values())  # trial 1 is held for the rate
+    sent = time.monotonic()
+    feed.publish({"type": "steering", "event": {"op": "narrow"}})
+    assert feed.flush(5)
+    for g in got.values():
+        when, batch = g[-1]
+        assert [e["type"] for e in batch] == ["trial", "steering"]
+        assert when - sent < 1.0  # well before the 2 s the rate would have held it
+    for sub in subs:
+        sub.close()
