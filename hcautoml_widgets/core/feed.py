@@ -156,15 +156,18 @@ class EventFeed:
                 # on every event only makes it fight the optimiser for the GIL.
                 self._cond.notify_all()
 
-    def status_changed(self) -> None:
-        """The run's status or counts changed: the next batch carries a fresh status event."""
-        if not self._subs or self._stale:
+    def status_changed(self, urgent: bool = False) -> None:
+        """The run's status or counts changed: the next batch carries a fresh status event.
+        ``urgent`` (the run stopped running: paused, stopped, ended) delivers it at once."""
+        if not self._subs or (self._stale and (not urgent or self._urgent)):
             return
         with self._cond:
             was_idle = not self._pending and not self._stale
-            self._stale = True
-            self._published += 1
-            if was_idle:
+            if not self._stale:
+                self._stale = True
+                self._published += 1
+            self._urgent = self._urgent or urgent
+            if was_idle or urgent:
                 self._cond.notify_all()
 
     def flush(self, timeout: float = 5.0) -> bool:

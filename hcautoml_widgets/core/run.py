@@ -27,7 +27,13 @@ from optuna.storages import BaseStorage
 from hcautoml_widgets.core import export as export_mod
 from hcautoml_widgets.core import loading
 from hcautoml_widgets.core import persistence as store
-from hcautoml_widgets.core.control import Controller, Outcome, PreClaimHook, RunStateWarning
+from hcautoml_widgets.core.control import (
+    Controller,
+    Outcome,
+    PreClaimHook,
+    RunStateWarning,
+    Status,
+)
 from hcautoml_widgets.core.feed import EventFeed
 from hcautoml_widgets.core.objective import takes_report
 from hcautoml_widgets.core.records import Records
@@ -86,7 +92,7 @@ class Run:
         self.records_ = Records(direction)
         self.feed = EventFeed(self.status_event)
         self.control = Controller(n_workers, self.max_consecutive_failures,
-                                  on_change=self.feed.status_changed)
+                                  on_change=self._status_changed)
         self.steering = _steering or Steering(self.space)
         self.steering.bind_trials(lambda n: n in self.records_)
         self.sampler = SteeredSampler(self.steering, sampler, seed=seed)
@@ -297,6 +303,12 @@ class Run:
         if not out.ok and not quiet:
             warnings.warn(str(out), RunStateWarning, stacklevel=3)
         return out
+
+    def _status_changed(self) -> None:
+        # Once the run stops running, the views show it at once, not at their next batch.
+        control = getattr(self, "control", None)  # None while the controller is being built
+        self.feed.status_changed(urgent=control is not None
+                                 and control.status is not Status.RUNNING)
 
     def _save_event(self, event: SteeringEvent) -> None:
         store.save_event(self._storage, self._study_id, event)

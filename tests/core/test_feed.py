@@ -246,3 +246,25 @@ def test_an_edit_is_delivered_at_once_while_trials_wait_for_the_rate() -> None:
         assert when - sent < 1.0  # well before the 2 s the rate would have held it
     for sub in subs:
         sub.close()
+
+
+def test_the_end_of_a_run_is_delivered_at_once() -> None:
+    # Trials wait for the rate; a status that says the run stopped running does not.
+    status = {"type": "status", "status": "running"}
+    feed = EventFeed(lambda: dict(status))
+    got: list[tuple[float, list[dict[str, Any]]]] = []
+    sub = feed.subscribe(lambda b: got.append((time.monotonic(), b)), max_rate=0.5)
+    feed.publish(_trial(0, "complete"))
+    assert feed.flush(5)
+    feed.publish(_trial(1, "complete"))
+    feed.status_changed()  # counts changed while running: waits with the trial
+    time.sleep(0.2)
+    assert len(got) == 1
+    status["status"] = "finished"
+    sent = time.monotonic()
+    feed.status_changed(urgent=True)
+    assert feed.flush(5)
+    when, batch = got[-1]
+    assert when - sent < 1.0
+    assert [e["type"] for e in batch] == ["trial", "status"] and batch[-1]["status"] == "finished"
+    sub.close()
