@@ -232,6 +232,14 @@ def measure(kind: str, n_trials: int, repeats: int, seed: int = 0,
     return out
 
 
+def tpe_own_paired(r: dict[str, Any], mode: str) -> tuple[float, float, float]:
+    """TPE's own CPU in ``mode`` over bare's, paired per repeat: (median, min, max). What the
+    controlled ratio assumes to be 1; benchmarks/contention.py measures it more finely."""
+    own = r["tpe_own_cpu_s"]
+    per = [a / b for a, b in zip(own[mode], own["bare"], strict=True)]
+    return statistics.median(per), min(per), max(per)
+
+
 def main(quick: bool = False, log: Callable[[str], None] = print) -> dict[str, Any]:
     # Optuna's per-trial INFO line would be timed in the bare study only.
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -329,4 +337,14 @@ def markdown(data: dict[str, Any]) -> str:
             ["check", "figure", "spread", "target", "verdict"],
             [[c["check"], report.fmt(c["value"], 3), c.get("spread", ""), c["target"],
               report.verdict(c["met"])] for c in data["checks"]]),
+        "\n",
+        "".join(_paired_line(r, m) for r in data["results"] if r["sampler"] == "tpe"
+                for m in r["modes"][1:]),
     ])
+
+
+def _paired_line(r: dict[str, Any], mode: str) -> str:
+    med, lo, hi = tpe_own_paired(r, mode)
+    return (f"TPE's own CPU, {mode} / bare, paired per repeat: {med:.3f} (repeats "
+            f"{lo:.3f}-{hi:.3f}); the controlled ratio takes it as 1. "
+            "`python -m benchmarks.contention` measures the worst cases inside one run.\n")

@@ -42,6 +42,7 @@ class TpeClock:
         self.seconds: dict[str, float] = {"tpe": 0.0, "acquisition": 0.0, "log_pdf": 0.0,
                                           "augment": 0.0}
         self._lock = threading.Lock()
+        self._inside = threading.local()  # .depth: inside TPE's relative sampling on a thread
 
     @property
     def tpe_own(self) -> float:
@@ -52,13 +53,23 @@ class TpeClock:
         return s["tpe"] - hooks
 
     def _timed(self, key: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        outer = key == "tpe"
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            # The hook timers count only inside TPE's relative sampling, the window they are
+            # subtracted from (TPE's independent sampling calls them too).
+            if not outer and not getattr(self._inside, "depth", 0):
+                return fn(*args, **kwargs)
+            if outer:
+                self._inside.depth = getattr(self._inside, "depth", 0) + 1
             t0 = time.thread_time()
             try:
                 return fn(*args, **kwargs)
             finally:
                 dt = time.thread_time() - t0
+                if outer:
+                    self._inside.depth -= 1
                 with self._lock:
                     self.seconds[key] += dt
 

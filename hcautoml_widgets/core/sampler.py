@@ -22,6 +22,7 @@ Each trial records its provenance in system attributes (``hcw:*``), see :func:`p
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -71,11 +72,13 @@ class _ReviewedStudy:
         return self.get_trials()
 
 
-def _key(study: Study) -> tuple[int, int] | None:
-    """Which study this is (None for a view that hides rejected trials: it can shrink)."""
-    if isinstance(study, _ReviewedStudy):
-        return None
-    return id(study._storage), study._study_id
+def _past_startup(known: tuple[weakref.ref[Any], int] | None, study: Study) -> bool:
+    """Whether ``known`` says that this very study is past TPE's start-up. Never for a view
+    that hides rejected trials: it can fall back below. The storage is held by a weak
+    reference, so a dead study's storage id reused by a new one cannot match."""
+    if known is None or isinstance(study, _ReviewedStudy):
+        return False
+    return known[0]() is study._storage and known[1] == study._study_id
 
 
 class SteeredSampler(BaseSampler):
@@ -120,7 +123,8 @@ class SteeredSampler(BaseSampler):
         self._contexts: dict[int, TrialContext] = {}
         self._provenance: dict[int, dict[str, Any]] = {}  # trial id -> provenance, once known
         self._lock = threading.Lock()
-        self._past_startup: tuple[int, int] | None = None  # the study known to be past it
+        # The study known to be past TPE's start-up: (its storage, weakly; its id).
+        self._past_startup: tuple[weakref.ref[Any], int] | None = None
         if isinstance(self.base_sampler, TPESampler):
             tpe_hooks.install(self.base_sampler)
 
@@ -270,18 +274,17 @@ class SteeredSampler(BaseSampler):
             origin = "model"
             if isinstance(base, (RandomSampler, QMCSampler)):
                 origin = "startup"
-            elif isinstance(base, TPESampler) and (_key(study) is None
-                                                   or self._past_startup != _key(study)):
+            elif isinstance(base, TPESampler) and not _past_startup(self._past_startup, study):
                 done = study._get_trials(deepcopy=False,
                                          states=(TrialState.COMPLETE, TrialState.PRUNED),
                                          use_cache=True)
                 if len(done) < base._n_startup_trials:
                     origin = "startup"
-                else:
+                elif not isinstance(study, _ReviewedStudy):
                     # Finished trials never leave a study, so once past its start-up it stays
                     # past (counting them was a scan of the whole history every trial). A view
                     # without rejected trials can fall back below: it is counted each time.
-                    self._past_startup = _key(study)
+                    self._past_startup = (weakref.ref(study._storage), study._study_id)
             ctx.model_origin = origin
         return ctx.model_origin
 
