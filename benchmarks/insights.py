@@ -110,6 +110,7 @@ def overhead(n_trials: int, repeats: int, log: Callable[[str], None]) -> dict[st
             "controlled_ratio": r["insights_controlled_ratio"],
             "controlled_ratio_range": r["insights_controlled_ratio_range"],
             "tpe_own_ms_per_trial": r["tpe_own_ms_per_trial"],
+            "tpe_own_cpu_s": r["tpe_own_cpu_s"],
             "rest_cpu_ms_per_trial": r["rest_cpu_ms_per_trial"],
             "worker_cpu_ms_per_trial": r["children_cpu_ms_per_trial"]["insights"]}
 
