@@ -34,7 +34,7 @@ from typing import Any
 import optuna
 from optuna.samplers import TPESampler
 
-from benchmarks.traffic import objective10, space10
+from benchmarks.traffic import objective10, suggest10
 
 BLOCK = 50
 SKIP = 5  # trials at the start of a block, while the load starts or stops
@@ -103,7 +103,6 @@ def one_run(kind: str, seed: int, n_trials: int = 1000) -> list[float]:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     per_trial: dict[int, float] = {}
     load = _Load(kind)
-    space = space10()
     original = TPESampler.sample_relative
 
     def timed(self: TPESampler, study: Any, trial: Any, search_space: Any) -> Any:
@@ -117,16 +116,7 @@ def one_run(kind: str, seed: int, n_trials: int = 1000) -> list[float]:
         loaded = (trial.number // BLOCK) % 2 == 1
         if loaded != load.on:
             load.start() if loaded else load.stop()
-        config: dict[str, Any] = {}
-        for name, d in space.items():
-            if isinstance(d, optuna.distributions.CategoricalDistribution):
-                config[name] = trial.suggest_categorical(name, d.choices)
-            elif isinstance(d, optuna.distributions.IntDistribution):
-                config[name] = trial.suggest_int(name, d.low, d.high, log=d.log)
-            else:
-                config[name] = trial.suggest_float(name, d.low, d.high,  # type: ignore[attr-defined]
-                                                   log=d.log)  # type: ignore[attr-defined]
-        return objective10(config)
+        return objective10(suggest10(trial))
 
     TPESampler.sample_relative = timed  # type: ignore[method-assign]
     try:

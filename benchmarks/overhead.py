@@ -39,7 +39,7 @@ import psutil
 from benchmarks import report
 from benchmarks.recording import dashboard_class, open_views, recording
 from benchmarks.tpe_clock import controlled_ratio, tpe_clock
-from benchmarks.traffic import objective10, space10
+from benchmarks.traffic import objective10, space10, suggest10
 
 # Targets from the issue: TPE at most 5% slower; random sampler at most 0.5 ms added per trial.
 TPE_RATIO_TARGET = 1.05
@@ -91,18 +91,8 @@ def _sampler(kind: str, seed: int) -> optuna.samplers.BaseSampler:
 
 def _bare(kind: str, n_trials: int, seed: int) -> tuple[float, float, float]:
     """(wall seconds, process CPU seconds, TPE's own CPU seconds) of ``study.optimize``."""
-    space = space10()
-
     def objective(trial: optuna.Trial) -> float:
-        config: dict[str, Any] = {}
-        for name, dist in space.items():
-            if isinstance(dist, optuna.distributions.CategoricalDistribution):
-                config[name] = trial.suggest_categorical(name, dist.choices)
-            elif isinstance(dist, optuna.distributions.IntDistribution):
-                config[name] = trial.suggest_int(name, dist.low, dist.high, log=dist.log)
-            else:
-                config[name] = trial.suggest_float(name, dist.low, dist.high, log=dist.log)
-        return objective10(config)
+        return objective10(suggest10(trial))
 
     with tpe_clock() as clock:
         study = optuna.create_study(sampler=_sampler(kind, seed))

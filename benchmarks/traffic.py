@@ -53,6 +53,20 @@ def objective10(config: dict[str, Any]) -> float:
         0.1 if config["optimizer"] == "sgd" else 0.0)
 
 
+def suggest10(trial: optuna.Trial) -> dict[str, Any]:
+    """The configuration of :func:`space10`, asked of ``trial`` as an Optuna user would."""
+    config: dict[str, Any] = {}
+    for name, dist in space10().items():
+        if isinstance(dist, CategoricalDistribution):
+            config[name] = trial.suggest_categorical(name, dist.choices)
+        elif isinstance(dist, IntDistribution):
+            config[name] = trial.suggest_int(name, dist.low, dist.high, log=dist.log)
+        else:
+            assert isinstance(dist, FloatDistribution)
+            config[name] = trial.suggest_float(name, dist.low, dist.high, log=dist.log)
+    return config
+
+
 def _rate(msgs: list[Message]) -> tuple[float, int]:
     """(mean messages per second over the span, most messages in any one-second window)."""
     if not msgs:
