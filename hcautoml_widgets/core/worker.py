@@ -299,7 +299,10 @@ class Worker:
             trial = self._retry(self.study.ask, "starting a trial")
         self._trial = trial
         try:
-            config = ask_config(trial, self.space)
+            # Optuna samples on the first suggest, after ask: an outage that begins between the
+            # two must be ridden out here too. Asking again is safe: a parameter already stored
+            # is read back, and the relative sample is only kept once it succeeded.
+            config = self._retry(lambda: ask_config(trial, self.space), "sampling a trial")
             self._in_objective = True
             try:
                 state, value, error = evaluate(self.objective, config, trial, self._with_report)

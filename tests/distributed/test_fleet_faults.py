@@ -7,12 +7,14 @@ import signal
 import subprocess
 import sys
 
+import optuna
 from fleet_helpers import HERE, ROOT, finished_count, make_study, start_worker, stop_all, wait_for
+from fleet_objectives import quadratic
 from optuna.trial import TrialState
 
 from hcautoml_widgets.core import fleet
 from hcautoml_widgets.core.local_postgres import LocalPostgres
-from hcautoml_widgets.core.worker import STALE_REASON
+from hcautoml_widgets.core.worker import STALE_REASON, Worker
 
 
 def test_kill_9_loses_only_the_killed_workers_running_trial(pg: LocalPostgres,
@@ -104,3 +106,25 @@ def test_missing_objective_and_study_are_one_clear_line(pg: LocalPostgres) -> No
                               text=True, timeout=120)
         assert proc.returncode == 2 and says in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_an_outage_between_ask_and_the_first_suggest_is_ridden_out(pg: LocalPostgres,
+                                                                   study_name: str) -> None:
+    # The window a server restart once hit in CI: the trial exists, its sampling reads the
+    # storage and the connection is gone. The storage error is raised on purpose, once.
+    storage, sid, _ = make_study(pg.url, study_name)
+    worker = Worker(pg.url, study_name, quadratic, n_trials=3, seed=0)
+    real = worker.sampler.infer_relative_search_space
+    calls = {"n": 0}
+
+    def flaky(study, trial):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise optuna.exceptions.StorageInternalError("connection dropped (on purpose)")
+        return real(study, trial)
+
+    worker.sampler.infer_relative_search_space = flaky  # type: ignore[method-assign]
+    assert worker.run() == 3
+    trials = storage.get_all_trials(sid)
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 3
+    assert calls["n"] >= 4  # the second trial's sampling was asked again
