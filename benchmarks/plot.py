@@ -72,6 +72,7 @@ def plot_priors(summary: dict[str, Any], path: Path) -> Path:
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=5, fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.94))
-    fig.savefig(path, dpi=110)
+    # "tight": the box plots' long labels push the last column past the canvas otherwise.
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
