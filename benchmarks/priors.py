@@ -266,12 +266,13 @@ def markdown(summary: dict[str, Any], seeds: int, command: str,
 
 def published_arms(problems: list[str], budgets: dict[str, int],
                    families: tuple[str, ...] = REUSABLE,
-                   min_runs: int = 0) -> dict[tuple[str, str], dict[str, Any]]:
+                   min_runs: int = 0,
+                   min_smac_runs: int = 1) -> dict[tuple[str, str], dict[str, Any]]:
     """Per-arm summaries of the published study that can stand in for new runs: arms of the
     given families, on problems whose budget is unchanged. Only for code that has not changed
     since that publication (the caller vouches for it: ``--reuse-published``). An arm with fewer
-    than ``min_runs`` runs is run again instead, except SMAC3's (~100x the cost of the others;
-    its seed count is stated in its row)."""
+    runs than this invocation asks for (``min_runs``, SMAC3's ``min_smac_runs``) is run again
+    instead; one with more keeps them all (its row states its run count)."""
     if not PUBLISHED.exists():
         return {}
     old = json.loads(PUBLISHED.read_text())
@@ -283,7 +284,7 @@ def published_arms(problems: list[str], budgets: dict[str, int],
             continue
         for arm, summary in prev["arms"].items():
             runs = summary.get("runs") or 0
-            if runs < (1 if family(arm) == "smac" else max(1, min_runs)):
+            if runs < max(1, min_smac_runs if family(arm) == "smac" else min_runs):
                 continue
             if arm in ARMS and family(arm) in families:
                 out[(name, arm)] = {**summary, "label": ARM_LABELS[arm] + " †",
@@ -301,7 +302,8 @@ def main(quick: bool = False, workers: int = 2, fresh: bool = False,
         smac_seeds = 1  # a smoke test of the SMAC runner, not a measurement
     seeds = QUICK_SEEDS if quick else FULL_SEEDS
     budgets = {p: PROBLEMS[p].quick_budget if quick else PROBLEMS[p].budget for p in problems}
-    reused = (published_arms(problems, budgets, min_runs=len(seeds))
+    reused = (published_arms(problems, budgets, min_runs=len(seeds),
+                             min_smac_runs=min(len(seeds), smac_seeds or len(seeds)))
               if reuse_published and not quick else {})
     t0 = time.time()
     runs = []
