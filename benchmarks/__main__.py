@@ -42,10 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = args.names or list(BENCHMARKS)
 
-    # One thread per process for BLAS/OpenMP, so that the runs side by side in the worker pool
-    # do not fight over the cores and every method is timed under the same conditions.
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
+    from benchmarks import one_thread_per_process
+
+    one_thread_per_process()
 
     def log(msg: str) -> None:
         print(msg, flush=True)

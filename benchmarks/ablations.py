@@ -29,7 +29,7 @@ from typing import Any
 
 import optuna
 
-from benchmarks import report
+from benchmarks import one_thread_per_process, report
 from benchmarks.common import TimedObjective, base_tpe
 from benchmarks.priors import trials_to_target
 from benchmarks.problems import PROBLEMS
@@ -133,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
+    one_thread_per_process()
     problems = args.problems.split(",")
     variants = ["tpe", *args.variants.split(",")]
     tasks = [(p, v, s) for p in problems for v in variants for s in range(args.seeds)]
