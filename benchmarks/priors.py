@@ -56,6 +56,12 @@ def _task(problem: Problem, arm: str, seed: int, budget: int) -> dict[str, Any]:
     return result
 
 
+def seeds_of(arm: str, seeds: list[int], smac_seeds: int | None) -> list[int]:
+    """The seeds an invocation runs ``arm`` on: SMAC3's runs cost ~100x the others', so
+    ``smac_seeds`` may cut its arms to the first few."""
+    return seeds[:smac_seeds] if family(arm) == "smac" and smac_seeds else seeds
+
+
 def run_study(problems: list[str], arms: list[str], seeds: list[int], budgets: dict[str, int],
               workers: int = 2, fresh: bool = False, max_minutes: float | None = None,
               smac_seeds: int | None = None, execute: bool = True,
@@ -66,10 +72,7 @@ def run_study(problems: list[str], arms: list[str], seeds: list[int], budgets: d
     whose tables say how many runs each method had). With ``execute=False`` only cached runs
     are used."""
     cache = {} if fresh else _load_cache()
-    def seeds_of(arm: str) -> list[int]:
-        return seeds[:smac_seeds] if arm.startswith("smac") and smac_seeds else seeds
-
-    wanted = [(p, a, s) for p in problems for a in arms for s in seeds_of(a)]
+    wanted = [(p, a, s) for p in problems for a in arms for s in seeds_of(a, seeds, smac_seeds)]
     keys = {w: _key(w[0], w[1], w[2], budgets[w[0]]) for w in wanted}
     todo = [w for w in wanted if keys[w] not in cache] if execute else []
     # SMAC's runs cost ~100x the others: run everything else first, then SMAC; both seed by
@@ -264,15 +267,14 @@ def markdown(summary: dict[str, Any], seeds: int, command: str,
     return "".join(parts)
 
 
-def published_arms(problems: list[str], budgets: dict[str, int],
-                   families: tuple[str, ...] = REUSABLE,
-                   min_runs: int = 0,
-                   min_smac_runs: int = 1) -> dict[tuple[str, str], dict[str, Any]]:
+def published_arms(problems: list[str], budgets: dict[str, int], seeds: list[int],
+                   smac_seeds: int | None,
+                   families: tuple[str, ...] = REUSABLE) -> dict[tuple[str, str], dict[str, Any]]:
     """Per-arm summaries of the published study that can stand in for new runs: arms of the
     given families, on problems whose budget is unchanged. Only for code that has not changed
     since that publication (the caller vouches for it: ``--reuse-published``). An arm with fewer
-    runs than this invocation asks for (``min_runs``, SMAC3's ``min_smac_runs``) is run again
-    instead; one with more keeps them all (its row states its run count)."""
+    runs than this invocation would give it (:func:`seeds_of`) is run again instead; one with
+    more keeps them all (its row states its run count)."""
     if not PUBLISHED.exists():
         return {}
     old = json.loads(PUBLISHED.read_text())
@@ -283,10 +285,9 @@ def published_arms(problems: list[str], budgets: dict[str, int],
                 "target") != PROBLEMS[name].target:
             continue
         for arm, summary in prev["arms"].items():
-            runs = summary.get("runs") or 0
-            if runs < max(1, min_smac_runs if family(arm) == "smac" else min_runs):
+            if arm not in ARMS or family(arm) not in families:
                 continue
-            if arm in ARMS and family(arm) in families:
+            if (summary.get("runs") or 0) >= max(1, len(seeds_of(arm, seeds, smac_seeds))):
                 out[(name, arm)] = {**summary, "label": ARM_LABELS[arm] + " †",
                                     "reused": old.get("command", "previous publication")}
     return out
@@ -302,8 +303,7 @@ def main(quick: bool = False, workers: int = 2, fresh: bool = False,
         smac_seeds = 1  # a smoke test of the SMAC runner, not a measurement
     seeds = QUICK_SEEDS if quick else FULL_SEEDS
     budgets = {p: PROBLEMS[p].quick_budget if quick else PROBLEMS[p].budget for p in problems}
-    reused = (published_arms(problems, budgets, min_runs=len(seeds),
-                             min_smac_runs=min(len(seeds), smac_seeds or len(seeds)))
+    reused = (published_arms(problems, budgets, seeds, smac_seeds)
               if reuse_published and not quick else {})
     t0 = time.time()
     runs = []
