@@ -14,6 +14,10 @@ Each variant is steered TPE on a prior-study problem, changed in one way a noteb
 * ``+bound=X``: the prior term's spread over the candidates bounded by X times TPE's own;
 * ``+evid=I:P``: a prior's evidence is weighed from I trials inside its region on (default 3),
   its AUC shrunk towards 1/2 by P pseudo-trials (default 0), see ``core/prior_health.py``;
+* ``+ptrials=X``: past the start-up, at most this share of trials drawn wholly from the priors
+  while the trials confirm them (``prior_trials``, default 0.25; 0 turns it off);
+* ``+nojoint``: priors do not all fade when the trials drawn from them jointly do worse than
+  the rest (``joint_fading``);
 * ``+accept-best``: every 5 trials the best trial so far is accepted (``run.steering.accept``),
   which makes it positive evidence: candidates near it and a fading prior centred on it, i.e.
   local exploitation around the incumbent, as SMAC's local search does.
@@ -72,6 +76,10 @@ def _configure(sampler: Any, parts: list[str]) -> str:
         elif key == "evid":
             inside, pseudo = value.split(":")
             prior_health.MIN_INSIDE, prior_health.PSEUDO_TRIALS = int(inside), float(pseudo)
+        elif key == "nojoint":
+            sampler.joint_fading = False
+        elif key == "ptrials":
+            sampler.prior_trials = float(value)
         elif key == "incconf":
             sampler.incumbent_confidence = value
     return confidence

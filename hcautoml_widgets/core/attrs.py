@@ -44,6 +44,14 @@ def version_from(system_attrs: Mapping[str, Any]) -> int:
     return int(system_attrs.get(_LEGACY["version"], 0))
 
 
+def origin_from(system_attrs: Mapping[str, Any]) -> str:
+    """A stored trial's origin ("startup" when unknown), without copying the provenance."""
+    packed = system_attrs.get(ATTR_TRIAL)
+    if isinstance(packed, Mapping):
+        return str(packed.get("origin", "startup"))
+    return str(system_attrs.get(_LEGACY["origin"], "startup"))
+
+
 def provenance_from(system_attrs: Mapping[str, Any]) -> dict[str, Any]:
     """A stored trial's provenance: ``version`` (the steering version it was sampled under),
     ``origin`` (startup, model, prior, enqueued or pinned), ``origins`` (each parameter's),

@@ -64,6 +64,55 @@ class Evidence:
         return self.auc is not None and self.auc < WRONG_AUC
 
 
+def auc(lin: np.ndarray, lout: np.ndarray) -> float:
+    """Mann-Whitney AUC: the probability that a loss of ``lin`` beats one of ``lout``, ties
+    counting 1/2, shrunk towards 1/2 by :data:`PSEUDO_TRIALS`."""
+    out_sorted = np.sort(lout)
+    right = np.searchsorted(out_sorted, lin, side="right")
+    ties = right - np.searchsorted(out_sorted, lin, side="left")
+    wins = float(((len(lout) - right) + 0.5 * ties).sum()) / len(lout)
+    return (wins + 0.5 * PSEUDO_TRIALS) / (len(lin) + PSEUDO_TRIALS)
+
+
+def drawn_and_others(trials: Sequence[tuple[str, int, float]],
+                     since: int) -> tuple[list[float], list[float]]:
+    """Split ``(origin, version, loss)`` triples, oldest first, into the losses of the trials
+    drawn from the priors in force (origin "prior", sampled at steering version ``since``, when
+    the newest prior was stated, or later: earlier ones were drawn from other beliefs) and those
+    of every trial not drawn from a prior; the last :data:`WINDOW` only."""
+    drawn: list[float] = []
+    others: list[float] = []
+    for origin, version, loss in trials[-WINDOW:]:
+        if origin != "prior":
+            others.append(loss)
+        elif version >= since:
+            drawn.append(loss)
+    return drawn, others
+
+
+def belief_auc(drawn: Sequence[float], others: Sequence[float]) -> float | None:
+    """The probability that a trial drawn from the priors beats any other trial (losses, lower
+    is better); None while either side has fewer than :data:`MIN_EACH_SIDE` trials. Judged on
+    whole trials drawn from the priors jointly, not prior by prior, because that is what a trial
+    drawn from them is: one wrong belief among right ones shows here, and a belief that is right
+    for one parameter only in the company of a value the person did not state does not."""
+    if len(drawn) < MIN_EACH_SIDE or len(others) < MIN_EACH_SIDE:
+        return None
+    return auc(np.asarray(drawn, dtype=float), np.asarray(others, dtype=float))
+
+
+def confirmation(belief: float | None) -> float:
+    """How clearly the trials confirm the belief, 0 to 1: 2 AUC - 1 from :func:`belief_auc`,
+    0 without evidence or when the drawn trials do no better than the rest."""
+    return 0.0 if belief is None else max(0.0, 2.0 * belief - 1.0)
+
+
+def contradiction(belief: float | None) -> float:
+    """The multiplier on every prior's weight from :func:`belief_auc`: 1 unless the drawn trials
+    do worse than the rest, falling as (2 AUC)^2 to 0, as :attr:`Evidence.factor` does."""
+    return 1.0 if belief is None or belief >= 0.5 else float((2.0 * belief) ** 2)
+
+
 def inside(prior: Prior, spec: ParamSpec, internal: np.ndarray) -> np.ndarray:
     """Which Optuna internal values (raw numbers, or choice indices) lie in the prior's
     high-density region."""
@@ -91,16 +140,10 @@ def evidence(prior: Prior, spec: ParamSpec, internal: np.ndarray,
     lin, lout = losses[mask], losses[~mask]
     med_in = float(np.median(lin)) if len(lin) else None
     med_out = float(np.median(lout)) if len(lout) else None
-    auc = None
+    found = None
     if len(lin) >= MIN_INSIDE and len(lout) >= MIN_EACH_SIDE:
-        # Mann-Whitney U: for each inside trial, the outside trials it beats, ties counting 1/2.
-        out_sorted = np.sort(lout)
-        above = len(lout) - np.searchsorted(out_sorted, lin, side="right")
-        ties = np.searchsorted(out_sorted, lin, side="right") - np.searchsorted(
-            out_sorted, lin, side="left")
-        wins = float((above + 0.5 * ties).sum()) / len(lout)  # inside trials' share beaten
-        auc = (wins + 0.5 * PSEUDO_TRIALS) / (len(lin) + PSEUDO_TRIALS)
-    return Evidence(len(lin), len(lout), med_in, med_out, auc)
+        found = auc(lin, lout)
+    return Evidence(len(lin), len(lout), med_in, med_out, found)
 
 
 def internal_value(spec: ParamSpec, value: Any) -> float | None:
@@ -136,13 +179,20 @@ def evidence_for(state: SteeringState, space: SearchSpace,
     return out
 
 
-def _sentence(name: str, ev: Evidence, weight: float, source: str) -> str | None:
-    if not ev.looks_wrong:
-        return None
-    what = "your prior" if source != "accepted" else "the prior"
+def _sentence(name: str, ev: Evidence, weight: float, source: str,
+              belief: float | None, n_drawn: int, n_others: int) -> str | None:
     fading = "its weight is fading" if weight > 1e-3 else "it no longer steers the search"
-    return (f"trials near {what} on {name} are worse than elsewhere "
-            f"({ev.n_inside} inside, {ev.n_outside} outside); {fading}")
+    what = "your prior" if source != "accepted" else "the prior"
+    if ev.looks_wrong:
+        return (f"trials near {what} on {name} are worse than elsewhere "
+                f"({ev.n_inside} inside, {ev.n_outside} outside); {fading}")
+    if belief is not None and belief < WRONG_AUC:
+        # The others include the model's own choices, which beat any fixed belief once it has
+        # learnt enough: say that the model leads, not that the belief is wrong.
+        return (f"trials drawn from your priors now do worse than the rest, the model's own "
+                f"choices included ({n_drawn} drawn, {n_others} others); {fading} and the "
+                f"model leads")
+    return None
 
 
 def prior_health(records: Iterable[Mapping[str, Any]], steering_state: SteeringState,
@@ -160,9 +210,12 @@ def prior_health(records: Iterable[Mapping[str, Any]], steering_state: SteeringS
 
     Returns:
         ``{name: {"value", "confidence", "n_inside", "n_outside", "median_inside",
-        "median_outside", "auc", "looks_wrong", "weight", "message"}}``: ``weight`` is the exponent
-        the sampler gives the prior now (beta / t times the evidence factor), ``message`` a plain
-        sentence when the trials near the prior do worse than elsewhere, else None.
+        "median_outside", "auc", "looks_wrong", "belief_auc", "weight", "message"}}``:
+        ``belief_auc`` is :func:`belief_auc` of the trials drawn from all the priors together
+        (the same for every prior), ``weight`` the exponent the sampler gives the prior now
+        (beta / t times the evidence factor and :func:`contradiction`), ``message`` a plain
+        sentence when the trials near the prior, or those drawn from the priors together, do
+        worse than the rest, else None.
     """
     from hcautoml_widgets.core.trial_context import DEFAULT_PRIOR_BETA, prior_weights
 
@@ -176,8 +229,18 @@ def prior_health(records: Iterable[Mapping[str, Any]], steering_state: SteeringS
     trials = [(r["params"], sign * float(r["value"])) for r in rows]
     found = evidence_for(steering_state, space, trials)
     versions = [int(r.get("version", 0)) for r in rows]
+    belief: float | None = None
+    drawn: list[float] = []
+    others: list[float] = []
+    if steering_state.priors:
+        since = max(p.since for p in steering_state.priors.values())
+        triples = [(str(r.get("origin") or "startup"), v, loss)
+                   for r, v, (_, loss) in zip(rows, versions, trials, strict=True)]
+        drawn, others = drawn_and_others(triples, since)
+        belief = belief_auc(drawn, others)
     weights = prior_weights(steering_state, versions,
-                            DEFAULT_PRIOR_BETA if beta is None else beta, evidence=found)
+                            DEFAULT_PRIOR_BETA if beta is None else beta, evidence=found,
+                            joint=contradiction(belief))
     out: dict[str, dict[str, Any]] = {}
     for name, prior in steering_state.priors.items():
         ev = found.get(name)
@@ -193,7 +256,8 @@ def prior_health(records: Iterable[Mapping[str, Any]], steering_state: SteeringS
             "median_outside": None if ev.median_outside is None else sign * ev.median_outside,
             "auc": ev.auc,
             "looks_wrong": ev.looks_wrong,
+            "belief_auc": belief,
             "weight": w,
-            "message": _sentence(name, ev, w, prior.source),
+            "message": _sentence(name, ev, w, prior.source, belief, len(drawn), len(others)),
         }
     return out

@@ -26,7 +26,7 @@ def new_row(number: int, state: str, params: Mapping[str, Any], provenance: Mapp
             review: str | None = None, error: str | None = None) -> dict[str, Any]:
     """The one row builder: a trial's row from its facts and its provenance (the sampler's dict
     for a live trial, :func:`~hcautoml_widgets.core.attrs.provenance_from` a stored one)."""
-    return {
+    row = {
         "number": number,
         "state": state,
         "value": value,
@@ -41,6 +41,11 @@ def new_row(number: int, state: str, params: Mapping[str, Any], provenance: Mapp
         "score": provenance.get("score"),
         "enqueued": provenance.get("enqueued"),
     }
+    if "prior_trial_share" in provenance:
+        # Only on trials drawn from the priors past the start-up, so that every other row, sent
+        # to the views trial by trial, stays as small as it was.
+        row["prior_trial_share"] = provenance["prior_trial_share"]
+    return row
 
 
 def row_from_trial(trial: FrozenTrial, review: str | None = None) -> dict[str, Any]:

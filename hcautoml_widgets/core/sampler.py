@@ -34,13 +34,22 @@ from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from hcautoml_widgets.core import tpe_hooks
-from hcautoml_widgets.core.attrs import ATTR_ENQUEUED, ATTR_TRIAL, version_from
-from hcautoml_widgets.core.prior_health import Evidence, evidence_for
+from hcautoml_widgets.core.attrs import ATTR_ENQUEUED, ATTR_TRIAL, origin_from, version_from
+from hcautoml_widgets.core.prior_health import (
+    WINDOW,
+    Evidence,
+    belief_auc,
+    confirmation,
+    contradiction,
+    drawn_and_others,
+    evidence_for,
+)
 from hcautoml_widgets.core.space import ParamSpec, SearchSpace
 from hcautoml_widgets.core.steering import Steering
 from hcautoml_widgets.core.trial_context import (
     DEFAULT_INCUMBENT_BETA,
     DEFAULT_PRIOR_BETA,
+    DEFAULT_PRIOR_TRIALS,
     DEFAULT_STARTUP_PRIOR_SHARE,
     TrialContext,
     accepted_evidence,
@@ -97,12 +106,24 @@ class SteeredSampler(BaseSampler):
             the rest, see :mod:`prior_health`), so a belief the trials contradict fades fast.
         startup_prior_share: the largest share of TPE's start-up trials drawn from the priors;
             the rest are drawn uniformly, so a wrong belief is seen to be wrong early.
+        prior_trials: past the start-up, a trial is drawn wholly from the priors (every
+            parameter with a prior; the others still come from TPE) with probability
+            ``prior_trials`` times how clearly the trials confirm the priors
+            (:func:`prior_health.confirmation`, 0 to 1). A belief the trials bear out keeps
+            being sampled, as sampling it alone would, while TPE refines on the other trials;
+            one they do not bear out gets no such trials. Needs ``evidence_fading``.
+        joint_fading: fade every prior, as :attr:`Evidence.factor` fades one, when the trials
+            drawn from the priors jointly do worse than the others
+            (:func:`prior_health.contradiction`): a belief can be wrong as a whole while each of
+            its parts, judged alone, looks fine (C and gamma near values that suit another
+            kernel than the one believed in). Needs ``evidence_fading``.
     """
 
     def __init__(self, steering: Steering | Any = None, base_sampler: BaseSampler | None = None,
                  *, seed: int | None = None, prior_beta: float = DEFAULT_PRIOR_BETA,
                  incumbent_beta: float = DEFAULT_INCUMBENT_BETA, evidence_fading: bool = True,
-                 startup_prior_share: float = DEFAULT_STARTUP_PRIOR_SHARE) -> None:
+                 startup_prior_share: float = DEFAULT_STARTUP_PRIOR_SHARE,
+                 prior_trials: float = DEFAULT_PRIOR_TRIALS, joint_fading: bool = True) -> None:
         if steering is None:
             steering = Steering(SearchSpace([]))
         elif not isinstance(steering, Steering):
@@ -113,6 +134,10 @@ class SteeredSampler(BaseSampler):
         self.incumbent_beta = float(incumbent_beta)
         self.evidence_fading = bool(evidence_fading)
         self.startup_prior_share = float(startup_prior_share)
+        if not 0.0 <= prior_trials <= 1.0:
+            raise ValueError(f"prior_trials must be between 0 and 1, got {prior_trials!r}")
+        self.prior_trials = float(prior_trials)
+        self.joint_fading = bool(joint_fading)
         self.incumbent_confidence = "high"
         # Refine around the incumbent even when no prior is stated (ablation knob).
         self.refine_always = False
@@ -158,6 +183,8 @@ class SteeredSampler(BaseSampler):
         evidence: dict[str, Evidence] | None = None
         incumbent: tuple[Mapping[str, Any], float] | None = None
         finished: list[FrozenTrial] = []
+        ctx_share = 0.0
+        belief: float | None = None
         refine = self.incumbent_beta > 0 and (bool(state.priors) or self.refine_always)
         if state.priors or state.accepted_since or refine:
             # Only beliefs need the history (to count t since each was stated): skip the scan
@@ -175,6 +202,9 @@ class SteeredSampler(BaseSampler):
             if self.evidence_fading and state.priors:
                 pairs = [(t.params, v) for t, v in zip(finished, losses, strict=True)]
                 evidence = evidence_for(state, self.space, pairs)
+                belief = self._belief(finished, losses, state)
+                if self.prior_trials > 0 and isinstance(self.base_sampler, TPESampler):
+                    ctx_share = self.prior_trials * confirmation(belief)
             if refine:
                 best = int(np.argmin(losses))
                 # t counts the trials finished since the incumbent was found (or since TPE's
@@ -186,7 +216,8 @@ class SteeredSampler(BaseSampler):
         ctx = TrialContext(
             space=self.space,
             state=state,
-            weights=prior_weights(state, versions, self.prior_beta, evidence=evidence),
+            weights=prior_weights(state, versions, self.prior_beta, evidence=evidence,
+                                  joint=contradiction(belief) if self.joint_fading else 1.0),
             accepted=accepted,
             rng=self._rng,
             enqueued=self.steering.take_next(trial.number),
@@ -199,9 +230,22 @@ class SteeredSampler(BaseSampler):
             # Decided per trial, so a start-up trial is either the prior's or a uniform one:
             # the uniform ones are what a wrong prior's region is compared against.
             ctx.prior_draws = bool(self._rng.uniform() < self.startup_prior_share)
+        if ctx_share > 0:  # no draw otherwise: the random stream stays as it was
+            ctx.prior_trial_share = ctx_share
+            ctx.prior_trial = bool(self._rng.uniform() < ctx_share)
         with self._lock:
             self._contexts[trial._trial_id] = ctx
         return ctx
+
+    @staticmethod
+    def _belief(finished: list[FrozenTrial], losses: list[float], state: Any) -> float | None:
+        """How the trials drawn from the priors in force compare with the others, see
+        :func:`prior_health.belief_auc`."""
+        since = max(p.since for p in state.priors.values())
+        tail = list(zip(finished, losses, strict=True))[-WINDOW:]
+        triples = [(origin_from(t.system_attrs), version_from(t.system_attrs), loss)
+                   for t, loss in tail]
+        return belief_auc(*drawn_and_others(triples, since))
 
     def _view(self, study: Study, ctx: TrialContext) -> Study:
         hidden = frozenset(n for n, r in ctx.state.reviews.items() if r == "rejected")
@@ -215,8 +259,11 @@ class SteeredSampler(BaseSampler):
         ctx = self._context(study, trial)
         if ctx.enqueued is not None:
             return {}
-        space = self.base_sampler.infer_relative_search_space(self._view(study, ctx), trial)
-        return {k: v for k, v in space.items() if k not in ctx.state.pins}
+        view = self._view(study, ctx)
+        space = self.base_sampler.infer_relative_search_space(view, trial)
+        # A trial drawn from the priors leaves TPE only the parameters without one.
+        drawn = ctx.state.priors if self._prior_trial(view, ctx) else {}
+        return {k: v for k, v in space.items() if k not in ctx.state.pins and k not in drawn}
 
     def sample_relative(self, study: Study, trial: FrozenTrial,
                         search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
@@ -252,8 +299,9 @@ class SteeredSampler(BaseSampler):
             return ctx.state.pins[param_name]
         view = self._view(study, ctx)
         origin = self._model_origin(view, ctx)
-        if (spec is not None and origin == "startup" and param_name in ctx.state.priors
-                and ctx.rng.uniform() < ctx.prior_probability(param_name)):
+        if spec is not None and param_name in ctx.state.priors and (
+                self._prior_trial(view, ctx) or (
+                    origin == "startup" and ctx.rng.uniform() < ctx.prior_probability(param_name))):
             prior = ctx.state.priors[param_name]
             value = TrialContext.external(spec, float(ctx.draw_prior(spec, prior, 1)[0]))
             ctx.origins[param_name] = "prior"
@@ -266,6 +314,11 @@ class SteeredSampler(BaseSampler):
         value, how = self._steer(ctx, spec, value, origin)
         ctx.origins[param_name] = how
         return value
+
+    def _prior_trial(self, study: Study, ctx: TrialContext) -> bool:
+        """Whether this trial is drawn from the priors: chosen so, and past TPE's start-up
+        (before it, ``startup_prior_share`` decides)."""
+        return ctx.prior_trial and self._model_origin(study, ctx) == "model"
 
     def _model_origin(self, study: Study, ctx: TrialContext) -> str:
         """Whether the base sampler is past its start-up phase, decided once per trial."""
@@ -362,4 +415,6 @@ class SteeredSampler(BaseSampler):
             out["score"] = score
         if ctx.enqueued is not None:
             out["enqueued"] = ctx.enqueued[0]
+        elif ctx.prior_trial and ctx.model_origin == "model" and origin == "prior":
+            out["prior_trial_share"] = round(ctx.prior_trial_share, 4)
         return out

@@ -25,6 +25,9 @@ DEFAULT_PRIOR_BETA = 10.0
 DEFAULT_INCUMBENT_BETA = 10.0
 # The largest share of TPE's start-up trials drawn from the priors.
 DEFAULT_STARTUP_PRIOR_SHARE = 0.5
+# The largest share of the model's trials drawn wholly from the priors while the trials confirm
+# them (see SteeredSampler's ``prior_trials``).
+DEFAULT_PRIOR_TRIALS = 0.25
 _TOL = 1e-9
 
 
@@ -44,6 +47,10 @@ class TrialContext:
     candidate_sources: list[str] = field(default_factory=list)
     model_origin: str | None = None  # "startup" or "model", once the base sampler is asked
     prior_draws: bool = True  # whether the fallback may draw this trial from the priors
+    # Chance that this trial, once past TPE's start-up, is drawn from the priors (0: never), and
+    # whether it is: decided when the context is made, in effect only past the start-up.
+    prior_trial_share: float = 0.0
+    prior_trial: bool = False
     counterfactual: dict[str, Any] | None = None  # the model's own choice, without steering
     n_candidates: int = 0
     prior_bound: float | None = None  # cap on the prior term's spread, in units of TPE's own
@@ -240,9 +247,11 @@ class TrialContext:
 
 def prior_weights(state: SteeringState, finished_versions: list[int], beta: float,
                   names: set[str] | None = None,
-                  evidence: Mapping[str, Evidence] | None = None) -> dict[str, float]:
+                  evidence: Mapping[str, Evidence] | None = None,
+                  joint: float = 1.0) -> dict[str, float]:
     """beta / t for every prior, t = 1 + finished trials that started at or after it was set,
-    times the prior's evidence factor when ``evidence`` is given (see :mod:`prior_health`)."""
+    times the prior's evidence factor when ``evidence`` is given and ``joint``, the factor all
+    priors share (see :mod:`prior_health`)."""
     import bisect
 
     ordered = sorted(finished_versions)
@@ -252,7 +261,7 @@ def prior_weights(state: SteeringState, finished_versions: list[int], beta: floa
             continue
         t = 1 + len(ordered) - bisect.bisect_left(ordered, prior.since)
         factor = evidence[name].factor if evidence is not None and name in evidence else 1.0
-        out[name] = beta / t * factor
+        out[name] = beta / t * factor * joint
     return out
 
 

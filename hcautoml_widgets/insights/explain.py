@@ -109,7 +109,9 @@ def explain(run: Any, number: int) -> dict[str, Any]:
         version, narrowed ranges, allowed choices, pins, priors, rejected and accepted trials),
         ``score`` (the parts, ``model_term``, ``model_share``, ``prior_share``; None when no
         model scored it), ``n_candidates``, ``counterfactual`` (what the model alone would have
-        picked, when recorded), ``changed`` ({param: {"chosen", "model_alone"}}) and ``text``.
+        picked, when recorded), ``changed`` ({param: {"chosen", "model_alone"}}),
+        ``prior_trial_share`` (for a trial drawn from the priors because the trials confirm them:
+        the chance each trial had of being one; else None) and ``text``.
 
     Raises:
         ValueError: when there is no trial ``number``.
@@ -141,7 +143,7 @@ def explain(run: Any, number: int) -> dict[str, Any]:
         "origin": row.get("origin") or "startup", "origins": origins, "params": params,
         "enqueued": enq, "steering": held, "score": score, "n_candidates": n_candidates,
         "counterfactual": dict(counterfactual) if isinstance(counterfactual, Mapping) else None,
-        "changed": changed,
+        "changed": changed, "prior_trial_share": row.get("prior_trial_share"),
     }
     out["text"] = _text(out)
     return out
@@ -164,6 +166,10 @@ def _origin_sentence(d: Mapping[str, Any]) -> str:
         return f"Every free parameter of trial {n} was pinned."
     if origin == "prior":
         on = f" on {', '.join(prior_params)}" if prior_params else ""
+        if d.get("prior_trial_share"):
+            return (f"Trial {n} was drawn from your prior{on}: trials drawn from it have beaten "
+                    f"the others so far, so while that holds about "
+                    f"{d['prior_trial_share']:.0%} of trials are drawn from it.")
         if d["score"] is not None:
             return (f"The model chose trial {n} {among}; the winner was a candidate proposed by "
                     f"your prior{on}.")

@@ -94,9 +94,17 @@ def test_a_right_prior_is_not_flagged() -> None:
     study = _study(space, steering)
     run_trials(study, space, 40, _objective)
     kind = _health(study, steering, space)["kind"]
-    assert not kind["looks_wrong"] and kind["message"] is None
+    assert not kind["looks_wrong"]
     assert kind["median_inside"] < kind["median_outside"]
-    assert kind["weight"] == pytest.approx(10.0 / 41)  # time alone fades it
+    # Its own evidence leaves the weight to time; the model's choices (x near 1) now beat the
+    # trials drawn from the prior (x anywhere), so the whole belief fades and the text says the
+    # model leads, not that the prior is wrong.
+    belief = kind["belief_auc"]
+    assert belief is not None and belief < 0.4
+    assert kind["weight"] == pytest.approx(10.0 / 41 * (2 * belief) ** 2)
+    assert kind["message"].startswith("trials drawn from your priors now do worse than the "
+                                      "rest, the model's own choices included")
+    assert kind["message"].endswith("the model leads") and "wrong" not in kind["message"]
 
 
 def test_without_evidence_fading_the_wrong_prior_keeps_its_time_weight() -> None:
@@ -137,3 +145,21 @@ def test_rejected_trials_do_not_count_and_bad_direction_is_refused() -> None:
     with pytest.raises(ValueError, match="direction"):
         _health(study, steering, space, "up")
     assert _health(study, Steering(space), space) == {}  # no prior, nothing to report
+
+
+def test_confirmation_is_how_clearly_the_drawn_trials_beat_the_others() -> None:
+    from hcautoml_widgets.core.prior_health import belief_auc, confirmation, contradiction
+
+    def both(drawn: list[float], others: list[float]) -> tuple[float, float]:
+        found = belief_auc(drawn, others)
+        return confirmation(found), contradiction(found)
+
+    assert both([0.1, 0.2, 0.3], [1.0, 2.0, 3.0]) == (1.0, 1.0)
+    assert both([1.0, 2.0, 3.0], [0.1, 0.2, 0.3]) == (0.0, 0.0)  # worse: faded out
+    assert both([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]) == pytest.approx((0.0, 1.0))
+    # 0.1 and 0.2 beat all three others, 2.5 beats one: AUC 7/9, so 2 * 7/9 - 1.
+    assert both([0.1, 0.2, 2.5], [1.0, 2.0, 3.0]) == pytest.approx((5 / 9, 1.0))
+    # Reversed: AUC 2/9, so (2 * 2/9)^2.
+    assert both([1.0, 2.0, 3.0], [0.1, 0.2, 2.5])[1] == pytest.approx((4 / 9) ** 2)
+    assert belief_auc([0.1, 0.2], [1.0, 2.0, 3.0]) is None  # too few drawn trials to judge
+    assert both([0.1, 0.2], [1.0, 2.0, 3.0]) == (0.0, 1.0)

@@ -268,3 +268,34 @@ def test_rejecting_trials_can_bring_tpe_back_to_its_startup() -> None:
     steering.unreview(1)
     (again,) = run_trials(study, space, 1, lambda c: c["x"])
     assert provenance_from(again.system_attrs)["origin"] == "model"
+
+
+def _prior_trials(prior_at: float, share: float) -> list[dict[str, Any]]:
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0)), "y": Float("y", (0.0, 10.0))})
+    space = SearchSpace.from_any(cs)
+    steering = Steering(space)
+    steering.prior("x", prior_at, "medium")
+    study = optuna.create_study(sampler=SteeredSampler(
+        steering, TPESampler(seed=0, n_startup_trials=10, multivariate=True), seed=0,
+        prior_trials=share))
+    trials = run_trials(study, space, 40, lambda c: abs(c["x"] - 8.0) + 0.1 * abs(c["y"] - 5))
+    return [provenance_from(t.system_attrs) for t in trials[10:]]
+
+
+def test_a_prior_the_trials_confirm_keeps_being_sampled() -> None:
+    right = _prior_trials(8.0, 1.0)
+    drawn = [p for p in right if "prior_trial_share" in p]
+    assert len(drawn) >= 8, right  # the prior's draws beat the uniform ones: confirmed
+    for p in drawn:
+        # x from the prior; y, which has none, still from the model (multivariate TPE).
+        assert p["origins"] == {"x": "prior", "y": "model"} and p["origin"] == "prior"
+        assert 0 < p["prior_trial_share"] <= 1
+    wrong = _prior_trials(1.0, 1.0)  # trials near x = 1 are worse than the rest
+    assert not [p for p in wrong if "prior_trial_share" in p], wrong
+    off = _prior_trials(8.0, 0.0)  # switched off: none
+    assert not [p for p in off if "prior_trial_share" in p], off
+
+
+def test_prior_trials_share_is_checked() -> None:
+    with pytest.raises(ValueError, match="prior_trials must be between 0 and 1"):
+        SteeredSampler(prior_trials=1.5)

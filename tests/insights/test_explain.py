@@ -60,14 +60,15 @@ def test_a_trial_under_a_strong_prior_reports_the_priors_share() -> None:
     assert "proposed by your prior on gamma." in got["text"] or got["origin"] == "model"
 
 
-def exported(score: dict[str, Any], params: dict[str, Any]) -> ExportedRun:
+def exported(score: dict[str, Any] | None, params: dict[str, Any],
+             **extra: Any) -> ExportedRun:
     """A run read back from an export: a real object, with a trial recorded as given."""
     sp = SearchSpace.from_any(space())
     steering = hcw.Steering(sp)
     steering.prior("gamma", 0.1, confidence="high", source="widget")
     row = {"number": 0, "state": "complete", "value": 1.0, "params": params, "origin": "prior",
            "version": 1, "review": None, "start": 0.0, "end": 1.0, "duration": 1.0,
-           "error": None, "score": score, "enqueued": None}
+           "error": None, "score": score, "enqueued": None, **extra}
     return ExportedRun("minimize", sp, steering, [row], None)
 
 
@@ -93,6 +94,19 @@ def test_without_a_counterfactual_the_text_says_nothing_about_one() -> None:
     assert "would have" not in got["text"] and "among its candidates" in got["text"]
     same = {"log_l": -1.0, "log_g": -2.0, "counterfactual": dict(params)}
     assert "would have picked the same" in explain(exported(same, params), 0)["text"]
+
+
+def test_a_trial_drawn_from_a_confirmed_prior_says_so_and_how_often() -> None:
+    params = {"gamma": 0.1, "C": 2.0, "kernel": "rbf"}
+    got = explain(exported(None, params, prior_trial_share=0.42), 0)
+    assert got["prior_trial_share"] == 0.42 and got["origin"] == "prior"
+    assert got["text"].startswith(
+        "Trial 0 was drawn from your prior on gamma: trials drawn from it have beaten the others "
+        "so far, so while that holds about 42% of trials are drawn from it.")
+    assert "before the model was guiding" not in got["text"]
+    plain = explain(exported(None, params), 0)
+    assert plain["prior_trial_share"] is None
+    assert "before the model was guiding the search" in plain["text"]
 
 
 def test_unknown_trial_is_a_value_error() -> None:
