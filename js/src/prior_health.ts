@@ -13,7 +13,9 @@ export interface Health {
   auc: number | null; // P(a trial near the prior beats one elsewhere); null until 3 on each side
   looks_wrong: boolean;
   weight: number | null; // the prior's exponent now (beta / t times the evidence factor)
-  message: string | null; // the kernel's sentence when the belief looks wrong
+  // The kernel's sentence when the belief looks wrong, or when the trials drawn from all the
+  // priors together now do worse than the rest (the prior fades although its own line is fine).
+  message: string | null;
 }
 
 export interface HealthLine {
@@ -42,6 +44,7 @@ export function healthLine(hasPrior: boolean, h: Health | undefined): HealthLine
   // The kernel's sentence already gives the counts.
   const bare = `median ${fmt(h.median_inside)} near it vs ${fmt(h.median_outside)} elsewhere`;
   if (h.looks_wrong) return { state: "wrong", text: `⚠ ${h.message ?? "trials near the prior do worse than elsewhere"}; ${bare}`, title };
-  if (h.auc >= 0.5) return { state: "ok", text: `trials near the prior do better: ${medians}`, title };
-  return { state: "worse", text: `trials near the prior do a little worse: ${medians}`, title };
+  const also = h.message ? `; ${h.message}` : "";
+  if (h.auc >= 0.5) return { state: "ok", text: `trials near the prior do better: ${medians}${also}`, title };
+  return { state: "worse", text: `trials near the prior do a little worse: ${medians}${also}`, title };
 }

@@ -308,6 +308,11 @@ describe("prior health", () => {
     model.deliver({ type: "delta", health: { lr: health() } });
     expect(line(el).dataset.state).toBe("ok");
     expect(line(el).textContent).toBe("trials near the prior do better: median 0.031 near it (8) vs 0.045 elsewhere (20)");
+    // Its own line is fine, but the model's choices now beat the prior's draws: the kernel says so.
+    const leads = "trials drawn from your priors now do worse than the rest, the model's own choices included (5 drawn, 35 others); its weight is fading and the model leads";
+    model.deliver({ type: "delta", health: { lr: health({ message: leads }) } });
+    expect(line(el).dataset.state).toBe("ok");
+    expect(line(el).textContent).toBe(`trials near the prior do better: median 0.031 near it (8) vs 0.045 elsewhere (20); ${leads}`);
   });
 
   it("puts the kernel's sentence forward when the belief looks wrong, and hides it once cleared", () => {
