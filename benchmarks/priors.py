@@ -302,8 +302,12 @@ def published_arms(problems: list[str], budgets: dict[str, int], seeds: list[int
     out = {}
     for name in problems:
         prev = old.get("problems", {}).get(name)
+        problem = PROBLEMS[name]
+        # A prior moved since: the arms that read it (enqueued guess, SMAC3, the reference) are
+        # stale, and the others are rerun with them so that the problem's rows share one code.
         if prev is None or prev.get("budget") != budgets[name] or prev.get(
-                "target") != PROBLEMS[name].target:
+                "target") != problem.target or prev.get("good_prior") != problem.good or prev.get(
+                "misleading_prior") != problem.misleading:
             continue
         for arm, summary in prev["arms"].items():
             if arm not in ARMS or family(arm) not in families:
