@@ -197,7 +197,8 @@ def _sentence(name: str, ev: Evidence, weight: float, source: str,
 
 def prior_health(records: Iterable[Mapping[str, Any]], steering_state: SteeringState,
                  space: SearchSpace, direction: str = "minimize",
-                 beta: float | None = None) -> dict[str, dict[str, Any]]:
+                 beta: float | None = None, evidence_fading: bool = True,
+                 joint_fading: bool = True) -> dict[str, dict[str, Any]]:
     """For every active prior, how the trials near it compare with the rest.
 
     Args:
@@ -207,6 +208,8 @@ def prior_health(records: Iterable[Mapping[str, Any]], steering_state: SteeringS
         space: the run's search space (``run.space``).
         direction: "minimize" or "maximize".
         beta: piBO's beta the sampler uses (its default if None), for the current weight.
+        evidence_fading, joint_fading: the sampler's settings of the same names, so that
+            ``weight`` is the one it uses (the figures are reported either way).
 
     Returns:
         ``{name: {"value", "confidence", "n_inside", "n_outside", "median_inside",
@@ -239,8 +242,10 @@ def prior_health(records: Iterable[Mapping[str, Any]], steering_state: SteeringS
         drawn, others = drawn_and_others(triples, since)
         belief = belief_auc(drawn, others)
     weights = prior_weights(steering_state, versions,
-                            DEFAULT_PRIOR_BETA if beta is None else beta, evidence=found,
-                            joint=contradiction(belief))
+                            DEFAULT_PRIOR_BETA if beta is None else beta,
+                            evidence=found if evidence_fading else None,
+                            joint=contradiction(belief) if evidence_fading and joint_fading
+                            else 1.0)
     out: dict[str, dict[str, Any]] = {}
     for name, prior in steering_state.priors.items():
         ev = found.get(name)

@@ -337,7 +337,9 @@ class Run:
         from hcautoml_widgets.core.prior_health import prior_health
 
         return prior_health(self.records(), self.steering.state, self.space, self.direction,
-                            beta=self.sampler.prior_beta)
+                            beta=self.sampler.prior_beta,
+                            evidence_fading=self.sampler.evidence_fading,
+                            joint_fading=self.sampler.joint_fading)
 
     def export_study(self, storage: str | BaseStorage, study_name: str | None = None) -> Any:
         """Copy the study into an Optuna storage that optuna-dashboard opens as it is."""

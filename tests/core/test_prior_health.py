@@ -163,3 +163,16 @@ def test_confirmation_is_how_clearly_the_drawn_trials_beat_the_others() -> None:
     assert both([1.0, 2.0, 3.0], [0.1, 0.2, 2.5])[1] == pytest.approx((4 / 9) ** 2)
     assert belief_auc([0.1, 0.2], [1.0, 2.0, 3.0]) is None  # too few drawn trials to judge
     assert both([0.1, 0.2], [1.0, 2.0, 3.0]) == (0.0, 1.0)
+
+
+def test_the_reported_weight_follows_the_samplers_fading_settings() -> None:
+    space = _space()
+    steering = Steering(space)
+    steering.prior("x", 9.0, "medium")  # wrong: the best x is 1
+    study = _study(space, steering)
+    run_trials(study, space, 30, _objective)
+    rows = [row_from_trial(t) for t in study.trials]
+    faded = prior_health(rows, steering.state, space)["x"]
+    by_time = prior_health(rows, steering.state, space, evidence_fading=False)["x"]
+    assert faded["weight"] < by_time["weight"] == pytest.approx(10.0 / 31)
+    assert by_time["looks_wrong"]  # the figures are reported either way
