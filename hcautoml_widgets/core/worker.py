@@ -358,5 +358,11 @@ def main(storage: str, study_name: str, objective: str, n_trials: int | None = N
         return 2
     _log.info("worker %s on study %r at %s", worker.id, study_name, redact(storage))
     done = worker.run()
+    if worker._term:
+        # run() put the previous handlers back; a second SIGTERM sent a moment after the first
+        # (the way to say "fail the trial now") can land after the trial ended by itself, and
+        # would then kill a process that has nothing left to abort as it exits.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_IGN)
     _log.info("worker %s finished %d trials", worker.id, done)
     return 0
