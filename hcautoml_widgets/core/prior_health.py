@@ -37,6 +37,8 @@ PSEUDO_TRIALS = 0.0
 # Only the most recent trials are compared: the sampler computes this before every trial, so its
 # cost must not grow with the run.
 WINDOW = 500
+# The origin :func:`drawn_and_others` is given for the trial that ran the priors' centres.
+CENTRE = "prior-centre"
 # AUC below this reads as "worse than elsewhere" in the sentence shown to people.
 WRONG_AUC = 0.4
 
@@ -79,10 +81,15 @@ def drawn_and_others(trials: Sequence[tuple[str, int, float]],
     """Split ``(origin, version, loss)`` triples, oldest first, into the losses of the trials
     drawn from the priors in force (origin "prior", sampled at steering version ``since``, when
     the newest prior was stated, or later: earlier ones were drawn from other beliefs) and those
-    of every trial not drawn from a prior; the last :data:`WINDOW` only."""
+    of every trial not drawn from a prior; the last :data:`WINDOW` only. A trial that ran the
+    priors' centres (origin :data:`CENTRE`) is on neither side: it is one point the person
+    chose, not a draw from the belief, and its luck alone moved the comparison (a roughly right
+    belief whose centre happens to be poor was judged worse than its draws are)."""
     drawn: list[float] = []
     others: list[float] = []
     for origin, version, loss in trials[-WINDOW:]:
+        if origin == CENTRE:
+            continue
         if origin != "prior":
             others.append(loss)
         elif version >= since:
@@ -237,7 +244,7 @@ def prior_health(records: Iterable[Mapping[str, Any]], steering_state: SteeringS
     others: list[float] = []
     if steering_state.priors:
         since = max(p.since for p in steering_state.priors.values())
-        triples = [(str(r.get("origin") or "startup"), v, loss)
+        triples = [(CENTRE if r.get("prior_mode") else str(r.get("origin") or "startup"), v, loss)
                    for r, v, (_, loss) in zip(rows, versions, trials, strict=True)]
         drawn, others = drawn_and_others(triples, since)
         belief = belief_auc(drawn, others)

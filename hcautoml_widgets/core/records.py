@@ -45,6 +45,8 @@ def new_row(number: int, state: str, params: Mapping[str, Any], provenance: Mapp
         # Only on trials drawn from the priors past the start-up, so that every other row, sent
         # to the views trial by trial, stays as small as it was.
         row["prior_trial_share"] = provenance["prior_trial_share"]
+    if provenance.get("prior_mode"):
+        row["prior_mode"] = True  # the trial that ran the priors' centres; one per belief
     return row
 
 

@@ -36,6 +36,7 @@ from optuna.trial import FrozenTrial, TrialState
 from hcautoml_widgets.core import tpe_hooks
 from hcautoml_widgets.core.attrs import ATTR_ENQUEUED, ATTR_TRIAL, origin_from, version_from
 from hcautoml_widgets.core.prior_health import (
+    CENTRE,
     WINDOW,
     Evidence,
     belief_auc,
@@ -81,6 +82,11 @@ class _ReviewedStudy:
         return self.get_trials()
 
 
+def _ran_centre(trial: FrozenTrial) -> bool:
+    packed = trial.system_attrs.get(ATTR_TRIAL)
+    return isinstance(packed, Mapping) and bool(packed.get("prior_mode"))
+
+
 def _past_startup(known: tuple[weakref.ref[Any], int] | None, study: Study) -> bool:
     """Whether ``known`` says that this very study is past TPE's start-up. Never for a view
     that hides rejected trials: it can fall back below. The storage is held by a weak
@@ -117,13 +123,19 @@ class SteeredSampler(BaseSampler):
             (:func:`prior_health.contradiction`): a belief can be wrong as a whole while each of
             its parts, judged alone, looks fine (C and gamma near values that suit another
             kernel than the one believed in). Needs ``evidence_fading``.
+        prior_mode_first: the first trial after a belief is stated (the priors in force, counted
+            from the newest) runs every prior's centre, the values believed best, as NePS's
+            ``sample_prior_first`` does; the other parameters are sampled as usual. A right
+            guess is then known at once, and a wrong one is on record as a bad trial drawn from
+            the priors, which is what fades them.
     """
 
     def __init__(self, steering: Steering | Any = None, base_sampler: BaseSampler | None = None,
                  *, seed: int | None = None, prior_beta: float = DEFAULT_PRIOR_BETA,
                  incumbent_beta: float = DEFAULT_INCUMBENT_BETA, evidence_fading: bool = True,
                  startup_prior_share: float = DEFAULT_STARTUP_PRIOR_SHARE,
-                 prior_trials: float = DEFAULT_PRIOR_TRIALS, joint_fading: bool = True) -> None:
+                 prior_trials: float = DEFAULT_PRIOR_TRIALS, joint_fading: bool = True,
+                 prior_mode_first: bool = True) -> None:
         if steering is None:
             steering = Steering(SearchSpace([]))
         elif not isinstance(steering, Steering):
@@ -138,6 +150,7 @@ class SteeredSampler(BaseSampler):
             raise ValueError(f"prior_trials must be between 0 and 1, got {prior_trials!r}")
         self.prior_trials = float(prior_trials)
         self.joint_fading = bool(joint_fading)
+        self.prior_mode_first = bool(prior_mode_first)
         self.incumbent_confidence = "high"
         # Refine around the incumbent even when no prior is stated (ablation knob).
         self.refine_always = False
@@ -150,6 +163,9 @@ class SteeredSampler(BaseSampler):
         self._lock = threading.Lock()
         # The study known to be past TPE's start-up: (its storage, weakly; its id).
         self._past_startup: tuple[weakref.ref[Any], int] | None = None
+        # storage -> (study id, steering version of the newest prior) whose centres have run.
+        self._centres_run: weakref.WeakKeyDictionary[Any, set[tuple[int, int]]] = (
+            weakref.WeakKeyDictionary())
         if isinstance(self.base_sampler, TPESampler):
             tpe_hooks.install(self.base_sampler)
 
@@ -169,7 +185,12 @@ class SteeredSampler(BaseSampler):
         # after_trial replaces it with the whole provenance.
         if ctx.enqueued is not None:
             storage.set_trial_system_attr(trial._trial_id, ATTR_ENQUEUED, ctx.enqueued[0])
-        storage.set_trial_system_attr(trial._trial_id, ATTR_TRIAL, {"version": ctx.state.version})
+        # The marker of a trial running the priors' centres is stored at once, so that another
+        # worker sharing the study does not run them again.
+        early: dict[str, Any] = {"version": ctx.state.version}
+        if ctx.prior_mode:
+            early["prior_mode"] = True
+        storage.set_trial_system_attr(trial._trial_id, ATTR_TRIAL, early)
         self.base_sampler.before_trial(study, trial)
 
     def _context(self, study: Study, trial: FrozenTrial) -> TrialContext:
@@ -233,9 +254,27 @@ class SteeredSampler(BaseSampler):
         if ctx_share > 0:  # no draw otherwise: the random stream stays as it was
             ctx.prior_trial_share = ctx_share
             ctx.prior_trial = bool(self._rng.uniform() < ctx_share)
+        if state.priors and self.prior_mode_first and ctx.enqueued is None:
+            ctx.prior_mode = self._claim_centres(study, max(p.since for p in state.priors.values()))
         with self._lock:
             self._contexts[trial._trial_id] = ctx
         return ctx
+
+    def _claim_centres(self, study: Study, since: int) -> bool:
+        """Whether the priors stated at version ``since`` (and before) have yet to have their
+        centres run in ``study``; if so they count as run from now on. The study's trials are
+        read once per belief and process, so that a restarted process or another worker that
+        already ran them is believed."""
+        key = (study._study_id, since)
+        with self._lock:
+            done = self._centres_run.setdefault(study._storage, set())
+            if key in done:
+                return False
+            done.add(key)
+        for t in study._get_trials(deepcopy=False, use_cache=True):
+            if _ran_centre(t) and version_from(t.system_attrs) >= since:
+                return False
+        return True
 
     @staticmethod
     def _belief(finished: list[FrozenTrial], losses: list[float], state: Any) -> float | None:
@@ -243,8 +282,8 @@ class SteeredSampler(BaseSampler):
         :func:`prior_health.belief_auc`."""
         since = max(p.since for p in state.priors.values())
         tail = list(zip(finished, losses, strict=True))[-WINDOW:]
-        triples = [(origin_from(t.system_attrs), version_from(t.system_attrs), loss)
-                   for t, loss in tail]
+        triples = [(CENTRE if _ran_centre(t) else origin_from(t.system_attrs),
+                    version_from(t.system_attrs), loss) for t, loss in tail]
         return belief_auc(*drawn_and_others(triples, since))
 
     def _view(self, study: Study, ctx: TrialContext) -> Study:
@@ -262,7 +301,7 @@ class SteeredSampler(BaseSampler):
         view = self._view(study, ctx)
         space = self.base_sampler.infer_relative_search_space(view, trial)
         # A trial drawn from the priors leaves TPE only the parameters without one.
-        drawn = ctx.state.priors if self._prior_trial(view, ctx) else {}
+        drawn = ctx.state.priors if ctx.prior_mode or self._prior_trial(view, ctx) else {}
         return {k: v for k, v in space.items() if k not in ctx.state.pins and k not in drawn}
 
     def sample_relative(self, study: Study, trial: FrozenTrial,
@@ -297,6 +336,9 @@ class SteeredSampler(BaseSampler):
         if spec is not None and param_name in ctx.state.pins:
             ctx.origins[param_name] = "pinned"
             return ctx.state.pins[param_name]
+        if spec is not None and ctx.prior_mode and param_name in ctx.state.priors:
+            ctx.origins[param_name] = "prior"
+            return ctx.prior_centre(spec, ctx.state.priors[param_name])
         view = self._view(study, ctx)
         origin = self._model_origin(view, ctx)
         if spec is not None and param_name in ctx.state.priors and (
@@ -415,6 +457,8 @@ class SteeredSampler(BaseSampler):
             out["score"] = score
         if ctx.enqueued is not None:
             out["enqueued"] = ctx.enqueued[0]
+        elif ctx.prior_mode and origin == "prior":
+            out["prior_mode"] = True
         elif ctx.prior_trial and ctx.model_origin == "model" and origin == "prior":
             out["prior_trial_share"] = round(ctx.prior_trial_share, 4)
         return out

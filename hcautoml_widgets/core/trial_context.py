@@ -51,6 +51,8 @@ class TrialContext:
     # whether it is: decided when the context is made, in effect only past the start-up.
     prior_trial_share: float = 0.0
     prior_trial: bool = False
+    # Whether this trial runs the priors' centres: the first trial after a belief is stated.
+    prior_mode: bool = False
     counterfactual: dict[str, Any] | None = None  # the model's own choice, without steering
     n_candidates: int = 0
     prior_bound: float | None = None  # cap on the prior term's spread, in units of TPE's own
@@ -176,6 +178,16 @@ class TrialContext:
             return self._snap_all(spec, u)
         idx = self.allowed_indices(spec)
         return np.asarray([prior.sample_choice(self.rng, idx) for _ in range(n)], dtype=float)
+
+    def prior_centre(self, spec: ParamSpec, prior: Prior) -> Any:
+        """The value ``prior`` centres on, inside the current range or choices (the nearest
+        bound when narrowed past it; a draw from the prior when its choice is not allowed)."""
+        if spec.is_numeric:
+            lo, hi = self.state.ranges[spec.name]
+            return spec.snap(float(prior.value), lo, hi)
+        if spec.kind == "categorical" and prior.value not in self.state.allowed[spec.name]:
+            return self.external(spec, float(self.draw_prior(spec, prior, 1)[0]))
+        return prior.value
 
     def draw_near(self, spec: ParamSpec, center: Any, n: int,
                   confidence: str = "medium") -> np.ndarray:

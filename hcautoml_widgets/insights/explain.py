@@ -111,7 +111,8 @@ def explain(run: Any, number: int) -> dict[str, Any]:
         model scored it), ``n_candidates``, ``counterfactual`` (what the model alone would have
         picked, when recorded), ``changed`` ({param: {"chosen", "model_alone"}}),
         ``prior_trial_share`` (for a trial drawn from the priors because the trials confirm them:
-        the chance each trial had of being one; else None) and ``text``.
+        the chance each trial had of being one; else None), ``prior_mode`` (True for the trial
+        that ran the priors' centres, the first after they were stated) and ``text``.
 
     Raises:
         ValueError: when there is no trial ``number``.
@@ -144,6 +145,7 @@ def explain(run: Any, number: int) -> dict[str, Any]:
         "enqueued": enq, "steering": held, "score": score, "n_candidates": n_candidates,
         "counterfactual": dict(counterfactual) if isinstance(counterfactual, Mapping) else None,
         "changed": changed, "prior_trial_share": row.get("prior_trial_share"),
+        "prior_mode": bool(row.get("prior_mode")),
     }
     out["text"] = _text(out)
     return out
@@ -166,6 +168,9 @@ def _origin_sentence(d: Mapping[str, Any]) -> str:
         return f"Every free parameter of trial {n} was pinned."
     if origin == "prior":
         on = f" on {', '.join(prior_params)}" if prior_params else ""
+        if d.get("prior_mode"):
+            return (f"Trial {n} ran the centre of your prior{on}, the values you believe best: "
+                    f"the first trial after a belief is stated tries it as it stands.")
         if d.get("prior_trial_share"):
             return (f"Trial {n} was drawn from your prior{on}: trials drawn from it have beaten "
                     f"the others so far, so while that holds about "
@@ -218,6 +223,13 @@ def _text(d: Mapping[str, Any]) -> str:
         sentences.append(f"Pinned: {', '.join(pinned)}.")
     sentences.append(_steering_sentence(d["steering"]))
     if d["score"] is not None and d["origin"] in ("model", "prior"):
+        if d.get("prior_mode") or d.get("prior_trial_share"):
+            # The believed parameters were set from the priors; the score is the model's
+            # choice of the rest.
+            rest = [k for k in d["params"] if k not in d["steering"]["priors"]
+                    and d["origins"].get(k) != "pinned"]
+            if rest:
+                sentences.append(f"The model chose the other parameters ({', '.join(rest)}).")
         sentences.append(_score_sentence(d["score"]))
     if d["changed"]:
         alt = [f"{k} = {_r(c['model_alone'])} (instead of {_r(c['chosen'])})"

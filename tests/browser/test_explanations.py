@@ -33,6 +33,10 @@ def test_explanation_ghosts_and_timeline(
     nb.kernel.exec(f"run.steering.enqueue({ENQUEUED!r})")
     [n] = wait_kernel(nb, "[r['number'] for r in run.records() if r['origin'] == 'enqueued' "
                           "and r['state'] == 'complete']", what="the enqueued trial")
+    # A prior stated mid-run: the next trial runs its centre.
+    nb.kernel.exec("run.steering.prior('x', 7.0, 'medium')")
+    [c] = wait_kernel(nb, "[r['number'] for r in run.records() if r.get('prior_mode') "
+                          "and r['state'] == 'complete']", what="the prior's centre")
     nb.kernel.exec("run.pause()")
     wait_kernel(nb, "run.status == 'paused'", what="the pause")
 
@@ -55,6 +59,13 @@ def test_explanation_ghosts_and_timeline(
     model_why.wait_for(state="visible")
     assert (model_why.text_content() or "").strip() == \
         nb.kernel.eval(f"hcw.insights.explain(run, {m})['text']").strip()
+    # The trial that ran the prior's centre says so, in the kernel's words.
+    table.locator(f'.hcw-row[data-number="{c}"] .hcw-c-value').first.click()
+    centre_why = table.locator(f'.hcw-details[data-number="{c}"] .hcw-why-text').first
+    centre_why.wait_for(state="visible")
+    said = (centre_why.text_content() or "").strip()
+    assert said.startswith(f"Trial {c} ran the centre of your prior on x"), said
+    assert said == nb.kernel.eval(f"hcw.insights.explain(run, {c})['text']").strip()
     table.locator(".hcw-details").first.scroll_into_view_if_needed()
     nb.screenshot("explanations_details")
 

@@ -299,3 +299,66 @@ def test_a_prior_the_trials_confirm_keeps_being_sampled() -> None:
 def test_prior_trials_share_is_checked() -> None:
     with pytest.raises(ValueError, match="prior_trials must be between 0 and 1"):
         SteeredSampler(prior_trials=1.5)
+
+
+def _two_params() -> tuple[SearchSpace, Steering]:
+    space = SearchSpace.from_any(ConfigurationSpace({"x": Float("x", (0.0, 10.0)),
+                                                     "y": Float("y", (0.0, 10.0))}))
+    return space, Steering(space)
+
+
+def _tpe() -> TPESampler:
+    return TPESampler(seed=0, n_startup_trials=5, multivariate=True)
+
+
+def test_the_first_trial_after_a_belief_runs_its_centre() -> None:
+    space, steering = _two_params()
+    steering.prior("x", 7.3, "low")
+    study = optuna.create_study(sampler=SteeredSampler(steering, _tpe(), seed=0))
+    trials = run_trials(study, space, 12, lambda c: abs(c["x"] - 8.0) + abs(c["y"] - 5))
+    first = provenance_from(trials[0].system_attrs)
+    assert trials[0].params["x"] == 7.3
+    assert first["prior_mode"] is True and first["origin"] == "prior"
+    assert first["origins"] == {"x": "prior", "y": "startup"}  # y has no prior: as usual
+    assert not [t.number for t in trials[1:] if t.params["x"] == 7.3]
+    assert not [t for t in trials[1:] if provenance_from(t.system_attrs).get("prior_mode")]
+    # Stated mid-run, past TPE's start-up, with x narrowed below it and y pinned: the centre
+    # runs next, at the nearest value the range allows, and the pin holds.
+    steering.narrow("x", 0.0, 6.0)
+    steering.pin("y", 4.0)
+    steering.prior("x", 7.0, "medium")
+    later = run_trials(study, space, 3, lambda c: abs(c["x"] - 8.0) + abs(c["y"] - 5))
+    mode = provenance_from(later[0].system_attrs)
+    assert later[0].params == {"x": 6.0, "y": 4.0} and mode["prior_mode"] is True
+    assert mode["origins"] == {"x": "prior", "y": "pinned"}
+    assert not [t for t in later[1:] if provenance_from(t.system_attrs).get("prior_mode")]
+
+
+def test_an_enqueued_configuration_runs_before_the_centre() -> None:
+    space, steering = _two_params()
+    steering.prior("x", 2.0, "medium")
+    steering.enqueue({"x": 9.0, "y": 9.0})
+    study = optuna.create_study(sampler=SteeredSampler(steering, _tpe(), seed=0))
+    trials = run_trials(study, space, 3, lambda c: c["x"])
+    assert trials[0].params == {"x": 9.0, "y": 9.0}
+    assert trials[1].params["x"] == 2.0
+    assert provenance_from(trials[1].system_attrs)["prior_mode"] is True
+
+
+def test_the_centre_runs_once_per_belief_across_workers_and_not_when_switched_off() -> None:
+    space, steering = _two_params()
+    steering.prior("x", 3.0, "medium")
+    storage = optuna.storages.InMemoryStorage()
+    one = optuna.create_study(storage=storage, study_name="s",
+                              sampler=SteeredSampler(steering, _tpe(), seed=0))
+    run_trials(one, space, 2, lambda c: c["x"])
+    # A second worker (or a restarted process) on the same study believes the stored marker.
+    two = optuna.load_study(storage=storage, study_name="s",
+                            sampler=SteeredSampler(steering, _tpe(), seed=1))
+    run_trials(two, space, 4, lambda c: c["x"])
+    marked = [t.number for t in two.trials if provenance_from(t.system_attrs).get("prior_mode")]
+    assert marked == [0]
+    off = optuna.create_study(sampler=SteeredSampler(steering, _tpe(), seed=0,
+                                                     prior_mode_first=False))
+    trials = run_trials(off, space, 4, lambda c: c["x"])
+    assert not [t for t in trials if provenance_from(t.system_attrs).get("prior_mode")]

@@ -88,9 +88,10 @@ def test_counterfactual_ignores_the_prior_term() -> None:
     steering = Steering(space)
     study = optuna.create_study(sampler=SteeredSampler(
         steering, TPESampler(seed=0, n_startup_trials=5, multivariate=True), seed=0,
-        evidence_fading=False))
+        evidence_fading=False, prior_mode_first=False))
     # The model learns that small x and y are good; then a confident prior pulls y to the bad
     # end: the trials follow the prior, the counterfactual says where the model alone would go.
+    # (Every trial here is scored: the prior's centre is not run first, unscored.)
     run_trials(study, space, 20, lambda c: c["x"] + c["y"])
     steering.prior("y", 9.5, "high")
     later = run_trials(study, space, 3, lambda c: c["x"] + c["y"])

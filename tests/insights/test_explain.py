@@ -39,14 +39,23 @@ def test_a_trial_under_a_strong_prior_reports_the_priors_share() -> None:
     run.steering.prior("gamma", 0.3, confidence="high")
     run.step(3)
     run.wait()
-    got = explain(run, 12)
+    centre = explain(run, 12)  # the first trial after the prior runs its centre
+    assert centre["prior_mode"] and centre["params"]["gamma"] == pytest.approx(0.3)
+    assert centre["text"].startswith(
+        "Trial 12 ran the centre of your prior on gamma, the values you believe best: the first "
+        "trial after a belief is stated tries it as it stands.")
+    if centre["score"] is not None:  # C and kernel, which have no prior, came from the model
+        assert "The model chose the other parameters (C, kernel)." in centre["text"]
+    got = explain(run, 13)
+    assert not got["prior_mode"]
     assert got["steering"]["version"] == 2
     assert got["steering"]["ranges"] == {"C": [1.0, 50.0]}
     assert got["steering"]["priors"]["gamma"]["confidence"] == "high"
     assert got["origin"] in ("prior", "model")
     score = got["score"]
-    # Right after it is stated, the prior's weight is beta / 1: it dominates the score.
-    assert score["prior_weight"] == pytest.approx(10.0)
+    # One trial (the centre's) after it is stated, the prior's weight is beta / 2: it
+    # dominates the score.
+    assert score["prior_weight"] == pytest.approx(5.0)
     assert score["prior_share"] > 0.5
     assert score["model_share"] + score["prior_share"] == pytest.approx(1.0)
     assert f"{score['prior_share']:.0%} of it" in got["text"]
