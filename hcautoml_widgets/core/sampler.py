@@ -87,6 +87,12 @@ def _ran_centre(trial: FrozenTrial) -> bool:
     return isinstance(packed, Mapping) and bool(packed.get("prior_mode"))
 
 
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return bool(np.isclose(float(a), float(b), rtol=1e-9, atol=1e-12))
+    return bool(a == b)
+
+
 def _past_startup(known: tuple[weakref.ref[Any], int] | None, study: Study) -> bool:
     """Whether ``known`` says that this very study is past TPE's start-up. Never for a view
     that hides rejected trials: it can fall back below. The storage is held by a weak
@@ -255,16 +261,19 @@ class SteeredSampler(BaseSampler):
             ctx.prior_trial_share = ctx_share
             ctx.prior_trial = bool(self._rng.uniform() < ctx_share)
         if state.priors and self.prior_mode_first and ctx.enqueued is None:
-            ctx.prior_mode = self._claim_centres(study, max(p.since for p in state.priors.values()))
+            ctx.prior_mode = self._claim_centres(
+                study, max(p.since for p in state.priors.values()),
+                {name: p.value for name, p in state.priors.items()})
         with self._lock:
             self._contexts[trial._trial_id] = ctx
         return ctx
 
-    def _claim_centres(self, study: Study, since: int) -> bool:
+    def _claim_centres(self, study: Study, since: int, centres: Mapping[str, Any]) -> bool:
         """Whether the priors stated at version ``since`` (and before) have yet to have their
-        centres run in ``study``; if so they count as run from now on. The study's trials are
-        read once per belief and process, so that a restarted process or another worker that
-        already ran them is believed."""
+        ``centres`` run in ``study``; if so they count as run from now on. The study's trials
+        are read once per belief and process, so that a restarted process or another worker
+        that already ran them is believed. A trial that already has every centre counts too:
+        a belief made from a trial ("use as prior") must not run that trial again."""
         key = (study._study_id, since)
         with self._lock:
             done = self._centres_run.setdefault(study._storage, set())
@@ -273,6 +282,10 @@ class SteeredSampler(BaseSampler):
             done.add(key)
         for t in study._get_trials(deepcopy=False, use_cache=True):
             if _ran_centre(t) and version_from(t.system_attrs) >= since:
+                return False
+            if t.state != TrialState.FAIL and all(
+                    name in t.params and _same(t.params[name], value)
+                    for name, value in centres.items()):
                 return False
         return True
 

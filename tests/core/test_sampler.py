@@ -362,3 +362,13 @@ def test_the_centre_runs_once_per_belief_across_workers_and_not_when_switched_of
                                                      prior_mode_first=False))
     trials = run_trials(off, space, 4, lambda c: c["x"])
     assert not [t for t in trials if provenance_from(t.system_attrs).get("prior_mode")]
+
+
+def test_a_belief_made_from_a_trial_does_not_run_that_trial_again() -> None:
+    space, steering = _two_params()
+    study = optuna.create_study(sampler=SteeredSampler(steering, _tpe(), seed=0))
+    trials = run_trials(study, space, 8, lambda c: abs(c["x"] - 8.0) + abs(c["y"] - 5))
+    steering.priors(trials[3].params)  # the table's "use as prior"
+    later = run_trials(study, space, 3, lambda c: abs(c["x"] - 8.0) + abs(c["y"] - 5))
+    assert not [t for t in later if provenance_from(t.system_attrs).get("prior_mode")]
+    assert trials[3].params not in [t.params for t in later]
