@@ -163,6 +163,9 @@ class SteeredSampler(BaseSampler):
         # Ablation knob (None: off): bound the prior term's spread over the candidates by this
         # multiple of the spread of TPE's own score.
         self.prior_bound: float | None = None
+        # Ablation knob: the refinement around the incumbent fades with the belief as a whole
+        # (by :func:`prior_health.contradiction`), as the priors' weights do.
+        self.incumbent_fades_with_belief = False
         self._rng = np.random.RandomState(seed)
         self._contexts: dict[int, TrialContext] = {}
         self._provenance: dict[int, dict[str, Any]] = {}  # trial id -> provenance, once known
@@ -238,8 +241,10 @@ class SteeredSampler(BaseSampler):
                 # start-up ended): refinement is strongest right after an improvement and fades
                 # while the incumbent stays unbeaten.
                 start = max(best + 1, getattr(self.base_sampler, "_n_startup_trials", 0))
-                incumbent = (finished[best].params,
-                             self.incumbent_beta / (1 + max(0, len(finished) - start)))
+                weight = self.incumbent_beta / (1 + max(0, len(finished) - start))
+                if self.incumbent_fades_with_belief:
+                    weight *= contradiction(belief)
+                incumbent = (finished[best].params, weight)
         ctx = TrialContext(
             space=self.space,
             state=state,
