@@ -276,6 +276,9 @@ def test_editor_says_when_a_prior_looks_wrong(
     wrong = x.locator('.hcw-prior-health[data-state="wrong"]')
     wrong.wait_for(timeout=60_000)
     nb.kernel.exec("run.pause()")
+    # Read the sentence once no trial is in flight: one ending after it was read would change
+    # the counts in it, and the row would rightly show the newer sentence.
+    wait_kernel(nb, "run.status == 'paused'", what="the pause")
     said = wait_kernel(nb, "run.prior_health()['x']['message']", what="the kernel's sentence")
     assert said.startswith("trials near your prior on x are worse than elsewhere"), said
     # The row shows the kernel's sentence of the moment (the counts in it move while trials end).
