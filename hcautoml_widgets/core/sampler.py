@@ -21,6 +21,7 @@ Each trial records its provenance in system attributes (``hcw:*``), see :func:`p
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
@@ -89,7 +90,7 @@ def _ran_centre(trial: FrozenTrial) -> bool:
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return bool(np.isclose(float(a), float(b), rtol=1e-9, atol=1e-12))
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
     return bool(a == b)
 
 
