@@ -44,8 +44,9 @@ def test_a_trial_under_a_strong_prior_reports_the_priors_share() -> None:
     assert centre["text"].startswith(
         "Trial 12 ran the centre of your prior on gamma, the values you believe best: the first "
         "trial after a belief is stated tries it as it stands.")
-    if centre["score"] is not None:  # C and kernel, which have no prior, came from the model
-        assert "The model chose the other parameters (C, kernel)." in centre["text"]
+    # Past the start-up, C and kernel, which have no prior, came from the model.
+    assert centre["score"] is not None
+    assert "The model chose the other parameters (C, kernel)." in centre["text"]
     got = explain(run, 13)
     assert not got["prior_mode"]
     assert got["steering"]["version"] == 2
