@@ -52,6 +52,13 @@ def origin_from(system_attrs: Mapping[str, Any]) -> str:
     return str(system_attrs.get(_LEGACY["origin"], "startup"))
 
 
+def ran_centre_from(system_attrs: Mapping[str, Any]) -> bool:
+    """Whether a stored trial ran the priors' centres (the first trial after a belief is stated),
+    without copying the provenance."""
+    packed = system_attrs.get(ATTR_TRIAL)
+    return isinstance(packed, Mapping) and bool(packed.get("prior_mode"))
+
+
 def provenance_from(system_attrs: Mapping[str, Any]) -> dict[str, Any]:
     """A stored trial's provenance: ``version`` (the steering version it was sampled under),
     ``origin`` (startup, model, prior, enqueued or pinned), ``origins`` (each parameter's),

@@ -35,7 +35,13 @@ from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from hcautoml_widgets.core import tpe_hooks
-from hcautoml_widgets.core.attrs import ATTR_ENQUEUED, ATTR_TRIAL, origin_from, version_from
+from hcautoml_widgets.core.attrs import (
+    ATTR_ENQUEUED,
+    ATTR_TRIAL,
+    origin_from,
+    ran_centre_from,
+    version_from,
+)
 from hcautoml_widgets.core.prior_health import (
     CENTRE,
     WINDOW,
@@ -81,11 +87,6 @@ class _ReviewedStudy:
     @property
     def trials(self) -> list[FrozenTrial]:
         return self.get_trials()
-
-
-def _ran_centre(trial: FrozenTrial) -> bool:
-    packed = trial.system_attrs.get(ATTR_TRIAL)
-    return isinstance(packed, Mapping) and bool(packed.get("prior_mode"))
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -217,6 +218,8 @@ class SteeredSampler(BaseSampler):
         ctx_share = 0.0
         belief: float | None = None
         refine = self.incumbent_beta > 0 and (bool(state.priors) or self.refine_always)
+        # The steering version of the newest prior: the belief in force since then.
+        since = max((p.since for p in state.priors.values()), default=0)
         if state.priors or state.accepted_since or refine:
             # Only beliefs need the history (to count t since each was stated): skip the scan
             # otherwise, it is the one per-trial cost that grows with the run.
@@ -233,7 +236,7 @@ class SteeredSampler(BaseSampler):
             if self.evidence_fading and state.priors:
                 pairs = [(t.params, v) for t, v in zip(finished, losses, strict=True)]
                 evidence = evidence_for(state, self.space, pairs)
-                belief = self._belief(finished, losses, state)
+                belief = self._belief(finished, losses, since)
                 if self.prior_trials > 0 and isinstance(self.base_sampler, TPESampler):
                     ctx_share = self.prior_trials * confirmation(belief)
             if refine:
@@ -268,8 +271,7 @@ class SteeredSampler(BaseSampler):
             ctx.prior_trial = bool(self._rng.uniform() < ctx_share)
         if state.priors and self.prior_mode_first and ctx.enqueued is None:
             ctx.prior_mode = self._claim_centres(
-                study, max(p.since for p in state.priors.values()),
-                {name: p.value for name, p in state.priors.items()})
+                study, since, {name: p.value for name, p in state.priors.items()})
         with self._lock:
             self._contexts[trial._trial_id] = ctx
         return ctx
@@ -287,7 +289,7 @@ class SteeredSampler(BaseSampler):
                 return False
             done.add(key)
         for t in study._get_trials(deepcopy=False, use_cache=True):
-            if _ran_centre(t) and version_from(t.system_attrs) >= since:
+            if ran_centre_from(t.system_attrs) and version_from(t.system_attrs) >= since:
                 return False
             if t.state != TrialState.FAIL and all(
                     name in t.params and _same(t.params[name], value)
@@ -296,12 +298,11 @@ class SteeredSampler(BaseSampler):
         return True
 
     @staticmethod
-    def _belief(finished: list[FrozenTrial], losses: list[float], state: Any) -> float | None:
-        """How the trials drawn from the priors in force compare with the others, see
-        :func:`prior_health.belief_auc`."""
-        since = max(p.since for p in state.priors.values())
+    def _belief(finished: list[FrozenTrial], losses: list[float], since: int) -> float | None:
+        """How the trials drawn from the priors in force (stated at steering version ``since``
+        and before) compare with the others, see :func:`prior_health.belief_auc`."""
         tail = list(zip(finished, losses, strict=True))[-WINDOW:]
-        triples = [(CENTRE if _ran_centre(t) else origin_from(t.system_attrs),
+        triples = [(CENTRE if ran_centre_from(t.system_attrs) else origin_from(t.system_attrs),
                     version_from(t.system_attrs), loss) for t, loss in tail]
         return belief_auc(*drawn_and_others(triples, since))
 

@@ -6,7 +6,13 @@ import optuna
 from ConfigSpace import ConfigurationSpace, Float
 from optuna.samplers import TPESampler
 
-from hcautoml_widgets.core.attrs import ATTR_ENQUEUED, ATTR_ERROR, ATTR_TRIAL, provenance_from
+from hcautoml_widgets.core.attrs import (
+    ATTR_ENQUEUED,
+    ATTR_ERROR,
+    ATTR_TRIAL,
+    provenance_from,
+    ran_centre_from,
+)
 from hcautoml_widgets.core.records import row_from_trial
 from hcautoml_widgets.core.sampler import SteeredSampler
 from hcautoml_widgets.core.space import SearchSpace
@@ -48,3 +54,10 @@ def test_a_study_written_one_key_a_field_reads_the_same() -> None:
 def test_a_trial_without_provenance_reads_as_empty() -> None:
     assert provenance_from({}) == {}
     assert provenance_from({"fixed_params": {"x": 1}}) == {}
+
+
+def test_only_the_trial_marked_as_the_centre_reads_as_having_run_it() -> None:
+    assert ran_centre_from({ATTR_TRIAL: {"version": 2, "prior_mode": True}})
+    assert not ran_centre_from({ATTR_TRIAL: {"version": 2, "origin": "prior"}})
+    assert not ran_centre_from({"hcw:origin": "prior"})  # studies from before the centre
+    assert not ran_centre_from({})
