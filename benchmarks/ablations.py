@@ -18,8 +18,8 @@ Each variant is steered TPE on a prior-study problem, changed in one way a noteb
   while the trials confirm them (``prior_trials``, default 0.25; 0 turns it off);
 * ``+nojoint``: priors do not all fade when the trials drawn from them jointly do worse than
   the rest (``joint_fading``);
-* ``+incfade``: the refinement around the incumbent fades with the belief as a whole, as the
-  priors do when the trials drawn from them do worse (``joint_fading``'s factor);
+* ``+noincfade``: the refinement around the incumbent does not fade with the belief as a whole
+  (``incumbent_fading``; ``+incfade`` turns it on, the default);
 * ``+nomode``: the first trial after the priors are stated does not run their centres
   (``prior_mode_first``);
 * ``+accept-best``: every 5 trials the best trial so far is accepted (``run.steering.accept``),
@@ -81,7 +81,9 @@ def _configure(sampler: Any, parts: list[str]) -> str:
             inside, pseudo = value.split(":")
             prior_health.MIN_INSIDE, prior_health.PSEUDO_TRIALS = int(inside), float(pseudo)
         elif key == "incfade":
-            sampler.incumbent_fades_with_belief = True
+            sampler.incumbent_fading = True
+        elif key == "noincfade":
+            sampler.incumbent_fading = False
         elif key == "nomode":
             sampler.prior_mode_first = False
         elif key == "nojoint":

@@ -136,6 +136,12 @@ class SteeredSampler(BaseSampler):
             ``sample_prior_first`` does; the other parameters are sampled as usual. A right
             guess is then known at once, and a wrong one is on record as a bad trial drawn from
             the priors, which is what fades them.
+        incumbent_fading: the refinement around the incumbent fades with the belief as a whole,
+            by the factor ``joint_fading`` applies to the priors
+            (:func:`prior_health.contradiction`). The refinement is on while any prior is
+            stated; without this it kept pulling the search towards the best trial of the basin
+            a wrong belief led to (the SVC study's poly plateau) after the belief itself had
+            faded. Needs ``evidence_fading``.
     """
 
     def __init__(self, steering: Steering | Any = None, base_sampler: BaseSampler | None = None,
@@ -143,7 +149,7 @@ class SteeredSampler(BaseSampler):
                  incumbent_beta: float = DEFAULT_INCUMBENT_BETA, evidence_fading: bool = True,
                  startup_prior_share: float = DEFAULT_STARTUP_PRIOR_SHARE,
                  prior_trials: float = DEFAULT_PRIOR_TRIALS, joint_fading: bool = True,
-                 prior_mode_first: bool = True) -> None:
+                 prior_mode_first: bool = True, incumbent_fading: bool = True) -> None:
         if steering is None:
             steering = Steering(SearchSpace([]))
         elif not isinstance(steering, Steering):
@@ -159,15 +165,13 @@ class SteeredSampler(BaseSampler):
         self.prior_trials = float(prior_trials)
         self.joint_fading = bool(joint_fading)
         self.prior_mode_first = bool(prior_mode_first)
+        self.incumbent_fading = bool(incumbent_fading)
         self.incumbent_confidence = "high"
         # Refine around the incumbent even when no prior is stated (ablation knob).
         self.refine_always = False
         # Ablation knob (None: off): bound the prior term's spread over the candidates by this
         # multiple of the spread of TPE's own score.
         self.prior_bound: float | None = None
-        # Ablation knob: the refinement around the incumbent fades with the belief as a whole
-        # (by :func:`prior_health.contradiction`), as the priors' weights do.
-        self.incumbent_fades_with_belief = False
         self._rng = np.random.RandomState(seed)
         self._contexts: dict[int, TrialContext] = {}
         self._provenance: dict[int, dict[str, Any]] = {}  # trial id -> provenance, once known
@@ -246,7 +250,7 @@ class SteeredSampler(BaseSampler):
                 # while the incumbent stays unbeaten.
                 start = max(best + 1, getattr(self.base_sampler, "_n_startup_trials", 0))
                 weight = self.incumbent_beta / (1 + max(0, len(finished) - start))
-                if self.incumbent_fades_with_belief:
+                if self.incumbent_fading:
                     weight *= contradiction(belief)
                 incumbent = (finished[best].params, weight)
         ctx = TrialContext(

@@ -9,6 +9,7 @@ from ConfigSpace import ConfigurationSpace, Float
 from optuna.samplers import CmaEsSampler, QMCSampler, RandomSampler, TPESampler
 
 from hcautoml_widgets.core.attrs import provenance_from
+from hcautoml_widgets.core.prior_health import contradiction
 from hcautoml_widgets.core.sampler import SteeredSampler
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
@@ -227,6 +228,41 @@ def test_the_incumbent_is_refined_while_a_prior_is_active() -> None:
             assert ctx.incumbent[1] == pytest.approx(beta / (1 + 8 - start))
         else:
             assert ctx.incumbent is None
+
+
+def _incumbent_weights(prior_at: float, share: float) -> tuple[float, float, float | None]:
+    """The incumbent's weight for the next trial with and without ``incumbent_fading``, and the
+    belief's AUC, after 20 trials under a medium prior on x at ``prior_at`` (the optimum is at
+    x = 8) with ``share`` of the start-up drawn from it."""
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0)), "y": Float("y", (0.0, 10.0))})
+    space = SearchSpace.from_any(cs)
+    steering = Steering(space)
+    steering.prior("x", prior_at, "medium")
+    sampler = SteeredSampler(steering, TPESampler(seed=0, n_startup_trials=10), seed=0,
+                             startup_prior_share=share)
+    study = optuna.create_study(sampler=sampler)
+    trials = run_trials(study, space, 20, lambda c: abs(c["x"] - 8.0) + 0.1 * abs(c["y"] - 5))
+    weights = []
+    for fading in (True, False):
+        sampler.incumbent_fading = fading
+        ctx = sampler._context(study, study.ask()._cached_frozen_trial)
+        assert ctx.incumbent is not None
+        weights.append(ctx.incumbent[1])
+    belief = sampler._belief(trials, [float(t.values[0]) for t in trials], 1)
+    return weights[0], weights[1], belief
+
+
+def test_the_incumbent_fades_with_a_belief_the_trials_contradict() -> None:
+    # Every start-up trial drawn from a prior far from the optimum: they lose to the model's.
+    faded, unfaded, belief = _incumbent_weights(1.0, share=1.0)
+    assert belief is not None and belief < 0.25
+    assert faded == pytest.approx(unfaded * (2 * belief) ** 2) and faded < 0.5 * unfaded
+    # A right belief's draws do about as well as the rest (the model's refinement near x = 8
+    # beats draws spread around it): the refinement keeps most of its weight.
+    right_faded, right_unfaded, right = _incumbent_weights(8.0, share=1.0)
+    assert right is not None and right > 2 * belief
+    assert right_faded == pytest.approx(right_unfaded * contradiction(right))
+    assert right_faded / right_unfaded > 2 * faded / unfaded
 
 
 def test_only_part_of_the_startup_is_drawn_from_the_prior() -> None:
