@@ -120,6 +120,18 @@ def contradiction(belief: float | None) -> float:
     return 1.0 if belief is None or belief >= 0.5 else float((2.0 * belief) ** 2)
 
 
+def refinement_factor(belief: float | None, evidence: Mapping[str, Evidence] | None) -> float:
+    """The multiplier on the steered sampler's refinement around the incumbent: below 1 only
+    when the trials contradict the belief both as a whole (:func:`contradiction`) and in some
+    part (the weakest prior's :attr:`Evidence.factor`), the milder of the two. Each signal alone
+    misfires: the draws from a wide, right prior lose to the model's own refinement around the
+    optimum, so the belief as a whole looks worse than the rest although it is right; and a
+    roughly right prior's region can miss the optimum by about its own width, so that part looks
+    worse than elsewhere although following it pays."""
+    parts = min((e.factor for e in (evidence or {}).values()), default=1.0)
+    return max(contradiction(belief), parts)
+
+
 def inside(prior: Prior, spec: ParamSpec, internal: np.ndarray) -> np.ndarray:
     """Which Optuna internal values (raw numbers, or choice indices) lie in the prior's
     high-density region."""

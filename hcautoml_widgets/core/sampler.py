@@ -51,6 +51,7 @@ from hcautoml_widgets.core.prior_health import (
     contradiction,
     drawn_and_others,
     evidence_for,
+    refinement_factor,
 )
 from hcautoml_widgets.core.space import ParamSpec, SearchSpace
 from hcautoml_widgets.core.steering import Steering
@@ -136,12 +137,11 @@ class SteeredSampler(BaseSampler):
             ``sample_prior_first`` does; the other parameters are sampled as usual. A right
             guess is then known at once, and a wrong one is on record as a bad trial drawn from
             the priors, which is what fades them.
-        incumbent_fading: the refinement around the incumbent fades with the belief as a whole,
-            by the factor ``joint_fading`` applies to the priors
-            (:func:`prior_health.contradiction`). The refinement is on while any prior is
-            stated; without this it kept pulling the search towards the best trial of the basin
-            a wrong belief led to (the SVC study's poly plateau) after the belief itself had
-            faded. Needs ``evidence_fading``.
+        incumbent_fading: the refinement around the incumbent fades when the trials contradict
+            the belief both as a whole and in some part (:func:`prior_health.refinement_factor`).
+            The refinement is on while any prior is stated; without this it kept pulling the
+            search towards the best trial of the basin a wrong belief led to (the SVC study's
+            poly plateau) after the belief itself had faded. Needs ``evidence_fading``.
     """
 
     def __init__(self, steering: Steering | Any = None, base_sampler: BaseSampler | None = None,
@@ -251,7 +251,7 @@ class SteeredSampler(BaseSampler):
                 start = max(best + 1, getattr(self.base_sampler, "_n_startup_trials", 0))
                 weight = self.incumbent_beta / (1 + max(0, len(finished) - start))
                 if self.incumbent_fading:
-                    weight *= contradiction(belief)
+                    weight *= refinement_factor(belief, evidence)
                 incumbent = (finished[best].params, weight)
         ctx = TrialContext(
             space=self.space,

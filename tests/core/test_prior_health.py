@@ -9,7 +9,13 @@ from ConfigSpace import Categorical, ConfigurationSpace, Float
 from optuna.samplers import TPESampler
 
 from hcautoml_widgets.core.attrs import provenance_from
-from hcautoml_widgets.core.prior_health import evidence, inside, prior_health
+from hcautoml_widgets.core.prior_health import (
+    Evidence,
+    evidence,
+    inside,
+    prior_health,
+    refinement_factor,
+)
 from hcautoml_widgets.core.priors import Prior
 from hcautoml_widgets.core.records import row_from_trial
 from hcautoml_widgets.core.sampler import SteeredSampler
@@ -191,3 +197,18 @@ def test_the_centres_trial_is_on_neither_side_of_the_belief() -> None:
     # The centre is one chosen point, not a draw; a prior trial from an older belief is not
     # this belief's draw either, nor is it another method's trial.
     assert drawn_and_others(triples, since=1) == ([1.0], [2.0, 4.0])
+
+
+def _part(auc: float | None) -> Evidence:
+    return Evidence(n_inside=5, n_outside=5, median_inside=None, median_outside=None, auc=auc)
+
+
+def test_the_refinement_fades_only_when_the_belief_is_behind_as_a_whole_and_in_a_part() -> None:
+    assert refinement_factor(None, None) == 1.0  # no evidence yet
+    # Behind as a whole only (a wide right prior's draws lose to the model's refinement).
+    assert refinement_factor(0.25, {"x": _part(0.8)}) == 1.0
+    # Behind in a part only (a roughly right prior's region beside the optimum).
+    assert refinement_factor(0.6, {"x": _part(0.8), "y": _part(0.2)}) == 1.0
+    # Behind both ways: the milder of the two factors, (2 AUC)^2.
+    assert refinement_factor(0.25, {"x": _part(0.8), "y": _part(0.1)}) == pytest.approx(0.25)
+    assert refinement_factor(0.1, {"y": _part(0.25)}) == pytest.approx(0.25)

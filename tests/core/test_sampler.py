@@ -253,16 +253,16 @@ def _incumbent_weights(prior_at: float, share: float) -> tuple[float, float, flo
 
 
 def test_the_incumbent_fades_with_a_belief_the_trials_contradict() -> None:
-    # Every start-up trial drawn from a prior far from the optimum: they lose to the model's.
+    # Every start-up trial drawn from a prior far from the optimum: they lose to the model's,
+    # and trials near x = 1 lose to the rest.
     faded, unfaded, belief = _incumbent_weights(1.0, share=1.0)
     assert belief is not None and belief < 0.25
-    assert faded == pytest.approx(unfaded * (2 * belief) ** 2) and faded < 0.5 * unfaded
-    # A right belief's draws do about as well as the rest (the model's refinement near x = 8
-    # beats draws spread around it): the refinement keeps most of its weight.
-    right_faded, right_unfaded, right = _incumbent_weights(8.0, share=1.0)
-    assert right is not None and right > 2 * belief
-    assert right_faded == pytest.approx(right_unfaded * contradiction(right))
-    assert right_faded / right_unfaded > 2 * faded / unfaded
+    assert faded < 0.5 * unfaded
+    # A right belief: its draws lose to the model's refinement around x = 8 (the belief as a
+    # whole looks behind), but trials near it beat the rest, so the refinement keeps its weight.
+    faded, unfaded, belief = _incumbent_weights(8.0, share=1.0)
+    assert belief is not None and contradiction(belief) < 1
+    assert faded == unfaded > 0
 
 
 def test_only_part_of_the_startup_is_drawn_from_the_prior() -> None:
