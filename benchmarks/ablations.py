@@ -22,6 +22,8 @@ Each variant is steered TPE on a prior-study problem, changed in one way a noteb
   (``incumbent_fading``; ``+incfade`` turns it on, the default);
 * ``+nomode``: the first trial after the priors are stated does not run their centres
   (``prior_mode_first``);
+* ``+adapt``: the start-up's share of prior draws grows from ``startup_prior_share`` towards 1
+  as the belief is confirmed (``SteeredSampler.adaptive_startup``);
 * ``+accept-best``: every 5 trials the best trial so far is accepted (``run.steering.accept``),
   which makes it positive evidence: candidates near it and a fading prior centred on it, i.e.
   local exploitation around the incumbent, as SMAC's local search does.
@@ -90,6 +92,8 @@ def _configure(sampler: Any, parts: list[str]) -> str:
             sampler.joint_fading = False
         elif key == "ptrials":
             sampler.prior_trials = float(value)
+        elif key == "adapt":
+            sampler.adaptive_startup = True
         elif key == "incconf":
             sampler.incumbent_confidence = value
     return confidence

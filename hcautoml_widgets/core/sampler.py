@@ -55,6 +55,7 @@ from hcautoml_widgets.core.prior_health import (
 )
 from hcautoml_widgets.core.space import ParamSpec, SearchSpace
 from hcautoml_widgets.core.steering import Steering
+from hcautoml_widgets.core.study_view import ReviewedStudy, past_startup
 from hcautoml_widgets.core.trial_context import (
     DEFAULT_INCUMBENT_BETA,
     DEFAULT_PRIOR_BETA,
@@ -66,43 +67,10 @@ from hcautoml_widgets.core.trial_context import (
 )
 
 
-class _ReviewedStudy:
-    """A view of a study without the rejected trials, handed to the base sampler."""
-
-    def __init__(self, study: Study, hidden: frozenset[int]) -> None:
-        self._study = study
-        self._hidden = hidden
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._study, name)
-
-    def _get_trials(self, deepcopy: bool = True, states: Sequence[TrialState] | None = None,
-                    use_cache: bool = False) -> list[FrozenTrial]:
-        trials = self._study._get_trials(deepcopy=deepcopy, states=states, use_cache=use_cache)
-        return [t for t in trials if t.number not in self._hidden]
-
-    def get_trials(self, deepcopy: bool = True,
-                   states: Sequence[TrialState] | None = None) -> list[FrozenTrial]:
-        return self._get_trials(deepcopy=deepcopy, states=states)
-
-    @property
-    def trials(self) -> list[FrozenTrial]:
-        return self.get_trials()
-
-
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
     return bool(a == b)
-
-
-def _past_startup(known: tuple[weakref.ref[Any], int] | None, study: Study) -> bool:
-    """Whether ``known`` says that this very study is past TPE's start-up. Never for a view
-    that hides rejected trials: it can fall back below. The storage is held by a weak
-    reference, so a dead study's storage id reused by a new one cannot match."""
-    if known is None or isinstance(study, _ReviewedStudy):
-        return False
-    return known[0]() is study._storage and known[1] == study._study_id
 
 
 class SteeredSampler(BaseSampler):
@@ -169,6 +137,9 @@ class SteeredSampler(BaseSampler):
         self.incumbent_confidence = "high"
         # Refine around the incumbent even when no prior is stated (ablation knob).
         self.refine_always = False
+        # Ablation knob: the start-up's share of prior draws grows towards 1 as the drawn trials
+        # beat the uniform ones.
+        self.adaptive_startup = False
         # Ablation knob (None: off): bound the prior term's spread over the candidates by this
         # multiple of the spread of TPE's own score.
         self.prior_bound: float | None = None
@@ -269,7 +240,10 @@ class SteeredSampler(BaseSampler):
                                                                           TPESampler):
             # Decided per trial, so a start-up trial is either the prior's or a uniform one:
             # the uniform ones are what a wrong prior's region is compared against.
-            ctx.prior_draws = bool(self._rng.uniform() < self.startup_prior_share)
+            share = self.startup_prior_share
+            if self.adaptive_startup:
+                share += (1.0 - share) * confirmation(belief)
+            ctx.prior_draws = bool(self._rng.uniform() < share)
         if ctx_share > 0:  # no draw otherwise: the random stream stays as it was
             ctx.prior_trial_share = ctx_share
             ctx.prior_trial = bool(self._rng.uniform() < ctx_share)
@@ -314,7 +288,7 @@ class SteeredSampler(BaseSampler):
         hidden = frozenset(n for n, r in ctx.state.reviews.items() if r == "rejected")
         if not hidden:
             return study
-        return _ReviewedStudy(study, hidden)  # type: ignore[return-value]
+        return ReviewedStudy(study, hidden)  # type: ignore[return-value]
 
     # -- sampling -----------------------------------------------------------------------------
     def infer_relative_search_space(self, study: Study,
@@ -393,13 +367,13 @@ class SteeredSampler(BaseSampler):
             origin = "model"
             if isinstance(base, (RandomSampler, QMCSampler)):
                 origin = "startup"
-            elif isinstance(base, TPESampler) and not _past_startup(self._past_startup, study):
+            elif isinstance(base, TPESampler) and not past_startup(self._past_startup, study):
                 done = study._get_trials(deepcopy=False,
                                          states=(TrialState.COMPLETE, TrialState.PRUNED),
                                          use_cache=True)
                 if len(done) < base._n_startup_trials:
                     origin = "startup"
-                elif not isinstance(study, _ReviewedStudy):
+                elif not isinstance(study, ReviewedStudy):
                     # Finished trials never leave a study, so once past its start-up it stays
                     # past (counting them was a scan of the whole history every trial). A view
                     # without rejected trials can fall back below: it is counted each time.
@@ -439,7 +413,7 @@ class SteeredSampler(BaseSampler):
             known = self._provenance.pop(trial._trial_id, None)
         if ctx is not None:
             study._storage.set_trial_system_attr(trial._trial_id, ATTR_TRIAL,
-                                                 known or self.provenance_of(ctx))
+                                                 known or ctx.provenance())
         self.base_sampler.after_trial(study, trial, state, values)
 
     def provenance(self, trial: FrozenTrial | optuna.trial.Trial) -> dict[str, Any]:
@@ -449,40 +423,8 @@ class SteeredSampler(BaseSampler):
             ctx = self._contexts.get(trial._trial_id)
         if ctx is None:
             return {}
-        out = self.provenance_of(ctx)
+        out = ctx.provenance()
         with self._lock:
             if trial._trial_id in self._contexts:
                 self._provenance[trial._trial_id] = out
-        return out
-
-    @staticmethod
-    def provenance_of(ctx: TrialContext) -> dict[str, Any]:
-        origins = dict(ctx.origins)
-        if ctx.enqueued is not None:
-            origin = "enqueued"
-        else:
-            free = [o for o in origins.values() if o != "pinned"]
-            if not free:
-                origin = "pinned" if origins else "startup"
-            elif "prior" in free:
-                origin = "prior"
-            elif "model" in free:
-                origin = "model"
-            else:
-                origin = "startup"
-        out: dict[str, Any] = {"version": ctx.state.version, "origin": origin,
-                               "origins": origins}
-        if ctx.score is not None and origin in ("model", "prior"):
-            score: dict[str, Any] = {**ctx.score,
-                                     "prior_weight": max(ctx.weights.values(), default=0.0)}
-            if ctx.counterfactual is not None:
-                score["counterfactual"] = dict(ctx.counterfactual)
-                score["n_candidates"] = ctx.n_candidates
-            out["score"] = score
-        if ctx.enqueued is not None:
-            out["enqueued"] = ctx.enqueued[0]
-        elif ctx.prior_mode and origin == "prior":
-            out["prior_mode"] = True
-        elif ctx.prior_trial and ctx.model_origin == "model" and origin == "prior":
-            out["prior_trial_share"] = round(ctx.prior_trial_share, 4)
         return out

@@ -256,6 +256,40 @@ class TrialContext:
         w = self.weights.get(name)
         return 0.0 if w is None or not self.prior_draws else min(1.0, w)
 
+    def provenance(self) -> dict[str, Any]:
+        """The trial's provenance as stored in its ``hcw:trial`` attribute: where its values came
+        from (per parameter and as a whole), the steering version and, for a chosen trial, its
+        score."""
+        origins = dict(self.origins)
+        if self.enqueued is not None:
+            origin = "enqueued"
+        else:
+            free = [o for o in origins.values() if o != "pinned"]
+            if not free:
+                origin = "pinned" if origins else "startup"
+            elif "prior" in free:
+                origin = "prior"
+            elif "model" in free:
+                origin = "model"
+            else:
+                origin = "startup"
+        out: dict[str, Any] = {"version": self.state.version, "origin": origin,
+                               "origins": origins}
+        if self.score is not None and origin in ("model", "prior"):
+            score: dict[str, Any] = {**self.score,
+                                     "prior_weight": max(self.weights.values(), default=0.0)}
+            if self.counterfactual is not None:
+                score["counterfactual"] = dict(self.counterfactual)
+                score["n_candidates"] = self.n_candidates
+            out["score"] = score
+        if self.enqueued is not None:
+            out["enqueued"] = self.enqueued[0]
+        elif self.prior_mode and origin == "prior":
+            out["prior_mode"] = True
+        elif self.prior_trial and self.model_origin == "model" and origin == "prior":
+            out["prior_trial_share"] = round(self.prior_trial_share, 4)
+        return out
+
 
 def prior_weights(state: SteeringState, finished_versions: list[int], beta: float,
                   names: set[str] | None = None,

@@ -283,6 +283,26 @@ def test_only_part_of_the_startup_is_drawn_from_the_prior() -> None:
     assert 0.25 < shares[1] < 0.75
 
 
+def test_an_adaptive_startup_draws_more_from_a_belief_the_trials_confirm() -> None:
+    # The ablation knob adaptive_startup: with the prior at the optimum the drawn trials beat
+    # the uniform ones, so the later start-up trials come from the prior more often than half.
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0))})
+    space = SearchSpace.from_any(cs)
+    late = []
+    for adaptive in (False, True):
+        steering = Steering(space)
+        steering.prior("x", 9.0, "high")
+        sampler = SteeredSampler(steering, TPESampler(seed=0, n_startup_trials=60), seed=0,
+                                 prior_beta=60.0, prior_mode_first=False)
+        sampler.adaptive_startup = adaptive
+        trials = run_trials(optuna.create_study(sampler=sampler), space, 60,
+                            lambda c: abs(c["x"] - 9.0))
+        origins = [provenance_from(t.system_attrs)["origin"] for t in trials[20:]]
+        late.append(origins.count("prior") / len(origins))
+    assert 0.25 < late[0] < 0.75
+    assert late[1] > 0.85
+
+
 def test_rejecting_trials_can_bring_tpe_back_to_its_startup() -> None:
     # The sampler remembers that a study is past TPE's start-up; a view without rejected trials
     # is counted again, so rejecting start-up trials sends TPE back to random start-up draws.
