@@ -24,6 +24,8 @@ Each variant is steered TPE on a prior-study problem, changed in one way a noteb
   (``prior_mode_first``);
 * ``+adapt``: the start-up's share of prior draws grows from ``startup_prior_share`` towards 1
   as the belief is confirmed (``SteeredSampler.adaptive_startup``);
+* ``+near=X``: with this chance a start-up trial drawn from the priors is drawn instead near the
+  best trial so far, when that trial came from the belief (``SteeredSampler.startup_refine``);
 * ``+accept-best``: every 5 trials the best trial so far is accepted (``run.steering.accept``),
   which makes it positive evidence: candidates near it and a fading prior centred on it, i.e.
   local exploitation around the incumbent, as SMAC's local search does.
@@ -92,6 +94,8 @@ def _configure(sampler: Any, parts: list[str]) -> str:
             sampler.joint_fading = False
         elif key == "ptrials":
             sampler.prior_trials = float(value)
+        elif key == "near":
+            sampler.startup_refine = float(value)
         elif key == "adapt":
             sampler.adaptive_startup = True
         elif key == "incconf":

@@ -140,6 +140,9 @@ class SteeredSampler(BaseSampler):
         # Ablation knob: the start-up's share of prior draws grows towards 1 as the drawn trials
         # beat the uniform ones.
         self.adaptive_startup = False
+        # Ablation knob: the chance that a start-up trial drawn from the priors is drawn instead
+        # near the best trial so far, when that trial came from the belief (its centre or a draw).
+        self.startup_refine = 0.0
         # Ablation knob (None: off): bound the prior term's spread over the candidates by this
         # multiple of the spread of TPE's own score.
         self.prior_bound: float | None = None
@@ -192,6 +195,7 @@ class SteeredSampler(BaseSampler):
         finished: list[FrozenTrial] = []
         ctx_share = 0.0
         belief: float | None = None
+        near: Mapping[str, Any] | None = None
         refine = self.incumbent_beta > 0 and (bool(state.priors) or self.refine_always)
         # The steering version of the newest prior: the belief in force since then.
         since = max((p.since for p in state.priors.values()), default=0)
@@ -214,6 +218,12 @@ class SteeredSampler(BaseSampler):
                 belief = self._belief(finished, losses, since)
                 if self.prior_trials > 0 and isinstance(self.base_sampler, TPESampler):
                     ctx_share = self.prior_trials * confirmation(belief)
+            if self.startup_refine > 0 and state.priors:
+                top = finished[int(np.argmin(losses))]
+                if version_from(top.system_attrs) >= since and (
+                        ran_centre_from(top.system_attrs)
+                        or origin_from(top.system_attrs) == "prior"):
+                    near = top.params
             if refine:
                 best = int(np.argmin(losses))
                 # t counts the trials finished since the incumbent was found (or since TPE's
@@ -244,6 +254,8 @@ class SteeredSampler(BaseSampler):
             if self.adaptive_startup:
                 share += (1.0 - share) * confirmation(belief)
             ctx.prior_draws = bool(self._rng.uniform() < share)
+        if near is not None and ctx.prior_draws and self._rng.uniform() < self.startup_refine:
+            ctx.startup_near = near
         if ctx_share > 0:  # no draw otherwise: the random stream stays as it was
             ctx.prior_trial_share = ctx_share
             ctx.prior_trial = bool(self._rng.uniform() < ctx_share)
@@ -339,6 +351,12 @@ class SteeredSampler(BaseSampler):
             return ctx.prior_centre(spec, ctx.state.priors[param_name])
         view = self._view(study, ctx)
         origin = self._model_origin(view, ctx)
+        near = ctx.startup_near
+        if (spec is not None and near is not None and origin == "startup" and param_name in near
+                and ctx.obeys(param_name, near[param_name])):
+            ctx.origins[param_name] = "prior"
+            return TrialContext.external(spec, float(ctx.draw_near(
+                spec, near[param_name], 1, ctx.incumbent_confidence)[0]))
         if spec is not None and param_name in ctx.state.priors and (
                 self._prior_trial(view, ctx) or (
                     origin == "startup" and ctx.rng.uniform() < ctx.prior_probability(param_name))):

@@ -63,6 +63,8 @@ class TrialContext:
     _steered: dict[int, tuple[Mapping[str, BaseDistribution], list[str]]] = field(
         default_factory=dict, repr=False)
     incumbent_confidence: str = "high"  # the width of the search around the incumbent
+    # In TPE's start-up: draw near this config (the best trial, from the belief) instead.
+    startup_near: Mapping[str, Any] | None = None
     _restricted: frozenset[str] | None = field(default=None, repr=False)
 
     # -- constraints --------------------------------------------------------------------------

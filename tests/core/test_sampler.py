@@ -303,6 +303,27 @@ def test_an_adaptive_startup_draws_more_from_a_belief_the_trials_confirm() -> No
     assert late[1] > 0.85
 
 
+def test_a_startup_refine_draws_near_the_best_trial_from_the_belief() -> None:
+    # The ablation knob startup_refine: the centre (x = 5, the optimum) is the best trial, so
+    # the start-up trials that follow are drawn near it (sd 4 % of the range), not from the
+    # prior (sd 10 %).
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0))})
+    space = SearchSpace.from_any(cs)
+    spreads = []
+    for refine in (0.0, 1.0):
+        steering = Steering(space)
+        steering.prior("x", 5.0, "medium")
+        sampler = SteeredSampler(steering, TPESampler(seed=0, n_startup_trials=30), seed=0,
+                                 prior_beta=30.0, startup_prior_share=1.0)
+        sampler.startup_refine = refine
+        trials = run_trials(optuna.create_study(sampler=sampler), space, 30,
+                            lambda c: abs(c["x"] - 5.0))
+        assert all(provenance_from(t.system_attrs)["origin"] == "prior" for t in trials)
+        spreads.append(float(np.std([t.params["x"] for t in trials[1:]])))
+    assert 0.7 < spreads[0] < 1.3
+    assert spreads[1] < 0.5 * spreads[0]
+
+
 def test_rejecting_trials_can_bring_tpe_back_to_its_startup() -> None:
     # The sampler remembers that a study is past TPE's start-up; a view without rejected trials
     # is counted again, so rejecting start-up trials sends TPE back to random start-up draws.
