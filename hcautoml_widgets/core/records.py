@@ -47,6 +47,8 @@ def new_row(number: int, state: str, params: Mapping[str, Any], provenance: Mapp
         row["prior_trial_share"] = provenance["prior_trial_share"]
     if provenance.get("prior_mode"):
         row["prior_mode"] = True  # the trial that ran the priors' centres; one per belief
+    if "near_best" in provenance:
+        row["near_best"] = int(provenance["near_best"])  # chosen near this trial, the best then
     return row
 
 

@@ -196,6 +196,7 @@ class SteeredSampler(BaseSampler):
         ctx_share = 0.0
         belief: float | None = None
         near: Mapping[str, Any] | None = None
+        incumbent_number: int | None = None
         refine = self.incumbent_beta > 0 and (bool(state.priors) or self.refine_always)
         # The steering version of the newest prior: the belief in force since then.
         since = max((p.since for p in state.priors.values()), default=0)
@@ -234,6 +235,7 @@ class SteeredSampler(BaseSampler):
                 if self.incumbent_fading:
                     weight *= refinement_factor(belief, evidence)
                 incumbent = (finished[best].params, weight)
+                incumbent_number = finished[best].number
         ctx = TrialContext(
             space=self.space,
             state=state,
@@ -245,6 +247,7 @@ class SteeredSampler(BaseSampler):
             prior_bound=self.prior_bound,
             incumbent=incumbent,
             incumbent_confidence=self.incumbent_confidence,
+            incumbent_number=incumbent_number,
         )
         if state.priors and self.startup_prior_share < 1 and isinstance(self.base_sampler,
                                                                           TPESampler):

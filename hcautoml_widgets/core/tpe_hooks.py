@@ -84,10 +84,11 @@ def _augment(ctx: TrialContext, samples: dict[str, np.ndarray],
         parts.append(prior_rows)
         source += ["prior"] * n
         # Candidates around an accepted trial count as the person's belief ("prior"); those
-        # around the incumbent are the model's own local search ("model").
+        # around the incumbent are the model's own local search, labelled apart so that "why
+        # this trial" can say the winner came from near the best trial.
         around = [(config, "medium", "prior") for config, _w in ctx.accepted]
         if ctx.incumbent is not None:
-            around.append((ctx.incumbent[0], ctx.incumbent_confidence, "model"))
+            around.append((ctx.incumbent[0], ctx.incumbent_confidence, "incumbent"))
         for config, confidence, label in around:
             near = {k: v[base_rows[: max(1, n // 4)]].copy() for k, v in samples.items()}
             m = len(next(iter(near.values())))

@@ -63,6 +63,7 @@ class TrialContext:
     _steered: dict[int, tuple[Mapping[str, BaseDistribution], list[str]]] = field(
         default_factory=dict, repr=False)
     incumbent_confidence: str = "high"  # the width of the search around the incumbent
+    incumbent_number: int | None = None  # the incumbent's trial number
     # In TPE's start-up: draw near this config (the best trial, from the belief) instead.
     startup_near: Mapping[str, Any] | None = None
     _restricted: frozenset[str] | None = field(default=None, repr=False)
@@ -290,6 +291,9 @@ class TrialContext:
             out["prior_mode"] = True
         elif self.prior_trial and self.model_origin == "model" and origin == "prior":
             out["prior_trial_share"] = round(self.prior_trial_share, 4)
+        elif (self.chosen_from == "incumbent" and origin == "model"
+              and self.incumbent_number is not None):
+            out["near_best"] = self.incumbent_number
         return out
 
 

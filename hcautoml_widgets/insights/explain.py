@@ -112,7 +112,9 @@ def explain(run: Any, number: int) -> dict[str, Any]:
         picked, when recorded), ``changed`` ({param: {"chosen", "model_alone"}}),
         ``prior_trial_share`` (for a trial drawn from the priors because the trials confirm them:
         the chance each trial had of being one; else None), ``prior_mode`` (True for the trial
-        that ran the priors' centres, the first after they were stated) and ``text``.
+        that ran the priors' centres, the first after they were stated), ``near_best`` (for a
+        trial whose winning candidate was proposed near the best trial so far, that trial's
+        number; else None) and ``text``.
 
     Raises:
         ValueError: when there is no trial ``number``.
@@ -146,6 +148,7 @@ def explain(run: Any, number: int) -> dict[str, Any]:
         "counterfactual": dict(counterfactual) if isinstance(counterfactual, Mapping) else None,
         "changed": changed, "prior_trial_share": row.get("prior_trial_share"),
         "prior_mode": bool(row.get("prior_mode")),
+        "near_best": row.get("near_best"),
     }
     out["text"] = _text(out)
     return out
@@ -179,6 +182,10 @@ def _origin_sentence(d: Mapping[str, Any]) -> str:
             return (f"The model chose trial {n} {among}; the winner was a candidate proposed by "
                     f"your prior{on}.")
         return f"Trial {n} was drawn from your prior{on}, before the model was guiding the search."
+    if origin == "model" and d.get("near_best") is not None:
+        return (f"The model (TPE) chose trial {n} as the best-scoring configuration {among}; "
+                f"it was proposed near trial {d['near_best']}, the best so far, where the "
+                f"search refines while a prior is stated.")
     if origin == "model":
         return f"The model (TPE) chose trial {n} as the best-scoring configuration {among}."
     return (f"Trial {n} was a start-up trial: drawn at random before enough trials had finished "

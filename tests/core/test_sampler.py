@@ -230,6 +230,31 @@ def test_the_incumbent_is_refined_while_a_prior_is_active() -> None:
             assert ctx.incumbent is None
 
 
+def test_a_trial_chosen_near_the_incumbent_names_it() -> None:
+    # While a prior is stated, candidates proposed near the best trial compete with TPE's own;
+    # a trial whose winner was one of them records that best trial's number ("near_best"),
+    # and the run's row carries it for "why this trial".
+    from hcautoml_widgets.core.records import row_from_trial
+
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0)), "y": Float("y", (0.0, 10.0))})
+    space = SearchSpace.from_any(cs)
+    steering = Steering(space)
+    steering.prior("x", 2.0, "low")
+    study = optuna.create_study(sampler=SteeredSampler(
+        steering, TPESampler(seed=0, n_startup_trials=5), seed=0))
+    trials = run_trials(study, space, 30, lambda c: abs(c["x"] - 2) + abs(c["y"] - 7))
+    near = [(t, provenance_from(t.system_attrs)["near_best"]) for t in trials
+            if "near_best" in provenance_from(t.system_attrs)]
+    assert near, "no trial was chosen near the incumbent in 25 model trials"
+    for t, best in near:
+        assert provenance_from(t.system_attrs)["origin"] == "model"
+        before = [u for u in trials if u.number < t.number]
+        assert best == min(before, key=lambda u: (u.value, u.number)).number
+        assert row_from_trial(t)["near_best"] == best
+    others = [t for t in trials if "near_best" not in provenance_from(t.system_attrs)]
+    assert "near_best" not in row_from_trial(others[-1])
+
+
 def _incumbent_weights(prior_at: float, share: float) -> tuple[float, float, float | None]:
     """The incumbent's weight for the next trial with and without ``incumbent_fading``, and the
     belief's AUC, after 20 trials under a medium prior on x at ``prior_at`` (the optimum is at

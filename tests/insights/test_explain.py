@@ -106,6 +106,19 @@ def test_without_a_counterfactual_the_text_says_nothing_about_one() -> None:
     assert "would have picked the same" in explain(exported(same, params), 0)["text"]
 
 
+def test_a_trial_chosen_near_the_best_trial_says_which() -> None:
+    params = {"gamma": 0.1, "C": 2.0, "kernel": "rbf"}
+    score = {"log_l": -1.0, "log_g": -2.0, "n_candidates": 30}
+    got = explain(exported(score, params, origin="model", near_best=7), 0)
+    assert got["near_best"] == 7
+    assert got["text"].startswith(
+        "The model (TPE) chose trial 0 as the best-scoring configuration among 30 candidates; "
+        "it was proposed near trial 7, the best so far, where the search refines while a prior "
+        "is stated.")
+    plain = explain(exported(score, params, origin="model"), 0)
+    assert plain["near_best"] is None and "proposed near" not in plain["text"]
+
+
 def test_a_trial_drawn_from_a_confirmed_prior_says_so_and_how_often() -> None:
     params = {"gamma": 0.1, "C": 2.0, "kernel": "rbf"}
     got = explain(exported(None, params, prior_trial_share=0.42), 0)
