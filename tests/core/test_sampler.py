@@ -290,20 +290,29 @@ def test_the_incumbent_fades_with_a_belief_the_trials_contradict() -> None:
     assert faded == unfaded > 0
 
 
+def _startup_of_one_param(prior_at: float, confidence: str, n: int, loss: Any,
+                          knobs: dict[str, Any] | None = None,
+                          **kwargs: Any) -> list[optuna.trial.FrozenTrial]:
+    """``n`` start-up trials on x in [0, 10] under a prior at ``prior_at``; beta = n keeps the
+    prior's weight >= 1 throughout, so only the start-up's own rules decide the draws."""
+    space = SearchSpace.from_any(ConfigurationSpace({"x": Float("x", (0.0, 10.0))}))
+    steering = Steering(space)
+    steering.prior("x", prior_at, confidence)
+    sampler = SteeredSampler(steering, TPESampler(seed=0, n_startup_trials=n), seed=0,
+                             prior_beta=float(n), **kwargs)
+    for name, value in (knobs or {}).items():
+        setattr(sampler, name, value)
+    return run_trials(optuna.create_study(sampler=sampler), space, n, loss)
+
+
+def _origins(trials: list[optuna.trial.FrozenTrial]) -> list[str]:
+    return [provenance_from(t.system_attrs)["origin"] for t in trials]
+
+
 def test_only_part_of_the_startup_is_drawn_from_the_prior() -> None:
-    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0))})
-    space = SearchSpace.from_any(cs)
-    shares = []
-    for share in (1.0, 0.5):
-        steering = Steering(space)
-        steering.prior("x", 9.0, "high")
-        study = optuna.create_study(sampler=SteeredSampler(
-            steering, TPESampler(seed=0, n_startup_trials=40), seed=0, prior_beta=40.0,
-            startup_prior_share=share))
-        # beta = 40 keeps the prior's weight >= 1 over the 40 trials, so only the share decides.
-        trials = run_trials(study, space, 40, lambda c: 0.0)
-        origins = [provenance_from(t.system_attrs)["origin"] for t in trials]
-        shares.append(origins.count("prior") / 40)
+    shares = [_origins(_startup_of_one_param(9.0, "high", 40, lambda c: 0.0,
+                                             startup_prior_share=share)).count("prior") / 40
+              for share in (1.0, 0.5)]
     assert shares[0] > 0.9
     assert 0.25 < shares[1] < 0.75
 
@@ -311,19 +320,11 @@ def test_only_part_of_the_startup_is_drawn_from_the_prior() -> None:
 def test_an_adaptive_startup_draws_more_from_a_belief_the_trials_confirm() -> None:
     # The ablation knob adaptive_startup: with the prior at the optimum the drawn trials beat
     # the uniform ones, so the later start-up trials come from the prior more often than half.
-    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0))})
-    space = SearchSpace.from_any(cs)
     late = []
     for adaptive in (False, True):
-        steering = Steering(space)
-        steering.prior("x", 9.0, "high")
-        sampler = SteeredSampler(steering, TPESampler(seed=0, n_startup_trials=60), seed=0,
-                                 prior_beta=60.0, prior_mode_first=False)
-        sampler.adaptive_startup = adaptive
-        trials = run_trials(optuna.create_study(sampler=sampler), space, 60,
-                            lambda c: abs(c["x"] - 9.0))
-        origins = [provenance_from(t.system_attrs)["origin"] for t in trials[20:]]
-        late.append(origins.count("prior") / len(origins))
+        trials = _startup_of_one_param(9.0, "high", 60, lambda c: abs(c["x"] - 9.0),
+                                       {"adaptive_startup": adaptive}, prior_mode_first=False)
+        late.append(_origins(trials[20:]).count("prior") / 40)
     assert 0.25 < late[0] < 0.75
     assert late[1] > 0.85
 
@@ -332,18 +333,11 @@ def test_a_startup_refine_draws_near_the_best_trial_from_the_belief() -> None:
     # The ablation knob startup_refine: the centre (x = 5, the optimum) is the best trial, so
     # the start-up trials that follow are drawn near it (sd 4 % of the range), not from the
     # prior (sd 10 %).
-    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0))})
-    space = SearchSpace.from_any(cs)
     spreads = []
     for refine in (0.0, 1.0):
-        steering = Steering(space)
-        steering.prior("x", 5.0, "medium")
-        sampler = SteeredSampler(steering, TPESampler(seed=0, n_startup_trials=30), seed=0,
-                                 prior_beta=30.0, startup_prior_share=1.0)
-        sampler.startup_refine = refine
-        trials = run_trials(optuna.create_study(sampler=sampler), space, 30,
-                            lambda c: abs(c["x"] - 5.0))
-        assert all(provenance_from(t.system_attrs)["origin"] == "prior" for t in trials)
+        trials = _startup_of_one_param(5.0, "medium", 30, lambda c: abs(c["x"] - 5.0),
+                                       {"startup_refine": refine}, startup_prior_share=1.0)
+        assert set(_origins(trials)) == {"prior"}
         spreads.append(float(np.std([t.params["x"] for t in trials[1:]])))
     assert 0.7 < spreads[0] < 1.3
     assert spreads[1] < 0.5 * spreads[0]
