@@ -21,7 +21,6 @@ Each trial records its provenance in system attributes (``hcw:*``), see :func:`p
 
 from __future__ import annotations
 
-import math
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
@@ -42,6 +41,7 @@ from hcautoml_widgets.core.attrs import (
     ran_centre_from,
     version_from,
 )
+from hcautoml_widgets.core.centres import CentreClaims
 from hcautoml_widgets.core.prior_health import (
     CENTRE,
     WINDOW,
@@ -65,12 +65,6 @@ from hcautoml_widgets.core.trial_context import (
     accepted_evidence,
     prior_weights,
 )
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
-    return bool(a == b)
 
 
 class SteeredSampler(BaseSampler):
@@ -152,9 +146,7 @@ class SteeredSampler(BaseSampler):
         self._lock = threading.Lock()
         # The study known to be past TPE's start-up: (its storage, weakly; its id).
         self._past_startup: tuple[weakref.ref[Any], int] | None = None
-        # storage -> (study id, steering version of the newest prior) whose centres have run.
-        self._centres_run: weakref.WeakKeyDictionary[Any, set[tuple[int, int]]] = (
-            weakref.WeakKeyDictionary())
+        self._centres = CentreClaims()
         if isinstance(self.base_sampler, TPESampler):
             tpe_hooks.install(self.base_sampler)
 
@@ -263,32 +255,11 @@ class SteeredSampler(BaseSampler):
             ctx.prior_trial_share = ctx_share
             ctx.prior_trial = bool(self._rng.uniform() < ctx_share)
         if state.priors and self.prior_mode_first and ctx.enqueued is None:
-            ctx.prior_mode = self._claim_centres(
+            ctx.prior_mode = self._centres.claim(
                 study, since, {name: p.value for name, p in state.priors.items()})
         with self._lock:
             self._contexts[trial._trial_id] = ctx
         return ctx
-
-    def _claim_centres(self, study: Study, since: int, centres: Mapping[str, Any]) -> bool:
-        """Whether the priors stated at version ``since`` (and before) have yet to have their
-        ``centres`` run in ``study``; if so they count as run from now on. The study's trials
-        are read once per belief and process, so that a restarted process or another worker
-        that already ran them is believed. A trial that already has every centre counts too:
-        a belief made from a trial ("use as prior") must not run that trial again."""
-        key = (study._study_id, since)
-        with self._lock:
-            done = self._centres_run.setdefault(study._storage, set())
-            if key in done:
-                return False
-            done.add(key)
-        for t in study._get_trials(deepcopy=False, use_cache=True):
-            if ran_centre_from(t.system_attrs) and version_from(t.system_attrs) >= since:
-                return False
-            if t.state != TrialState.FAIL and all(
-                    name in t.params and _same(t.params[name], value)
-                    for name, value in centres.items()):
-                return False
-        return True
 
     @staticmethod
     def _belief(finished: list[FrozenTrial], losses: list[float], since: int) -> float | None:
