@@ -48,7 +48,8 @@ def new_row(number: int, state: str, params: Mapping[str, Any], provenance: Mapp
     if provenance.get("prior_mode"):
         row["prior_mode"] = True  # the trial that ran the priors' centres; one per belief
     if "near_best" in provenance:
-        row["near_best"] = int(provenance["near_best"])  # chosen near this trial, the best then
+        # Only on trials the model picked from near the best trial, so other rows stay small.
+        row["near_best"] = int(provenance["near_best"])
     return row
 
 

@@ -190,7 +190,8 @@ class SteeredSampler(BaseSampler):
         near: Mapping[str, Any] | None = None
         incumbent_number: int | None = None
         refine = self.incumbent_beta > 0 and (bool(state.priors) or self.refine_always)
-        # The steering version of the newest prior: the belief in force since then.
+        # Trials drawn from the priors count as evidence for the belief only from the newest
+        # prior's version on: earlier draws were drawn from another belief.
         since = max((p.since for p in state.priors.values()), default=0)
         if state.priors or state.accepted_since or refine:
             # Only beliefs need the history (to count t since each was stated): skip the scan
@@ -249,7 +250,8 @@ class SteeredSampler(BaseSampler):
             if self.adaptive_startup:
                 share += (1.0 - share) * confirmation(belief)
             ctx.prior_draws = bool(self._rng.uniform() < share)
-        if near is not None and ctx.prior_draws and self._rng.uniform() < self.startup_refine:
+        if (near is not None and ctx.prior_draws and isinstance(self.base_sampler, TPESampler)
+                and self._rng.uniform() < self.startup_refine):
             ctx.startup_near = near
         if ctx_share > 0:  # no draw otherwise: the random stream stays as it was
             ctx.prior_trial_share = ctx_share

@@ -140,7 +140,7 @@ def _acquisition(samples: dict[str, np.ndarray], mpe_below: _ParzenEstimator,
         # Nothing to mask or weigh: TPE's own argmax stands; only the explanation is recorded.
         _record(ctx, acq, log_l, log_g, np.zeros(len(acq)), np.zeros(len(acq)))
         _record_counterfactual(ctx, samples, acq, mpe_below)
-        ctx.chosen_from = "model"
+        ctx.chose("model")
         return acq
     weighted, raw = ctx.prior_term(samples, names)
     feasible = np.ones(len(acq), dtype=bool)
@@ -158,7 +158,7 @@ def _acquisition(samples: dict[str, np.ndarray], mpe_below: _ParzenEstimator,
     i = _record(ctx, total, log_l, log_g, raw, weighted)
     _record_counterfactual(ctx, samples, acq, mpe_below)
     sources = ctx.candidate_sources
-    ctx.chosen_from = sources[i] if i < len(sources) else "model"
+    ctx.chose(sources[i] if i < len(sources) else "model")
     return total
 
 

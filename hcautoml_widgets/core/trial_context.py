@@ -44,6 +44,10 @@ class TrialContext:
     origins: dict[str, str] = field(default_factory=dict)
     score: dict[str, float] | None = None
     chosen_from: str | None = None
+    # Whether every acquisition of this trial picked a candidate proposed near the incumbent:
+    # TPE without multivariate runs one per parameter, and "proposed near the best trial" is
+    # only true of the trial when it is true of each.
+    all_near_incumbent: bool | None = None
     candidate_sources: list[str] = field(default_factory=list)
     model_origin: str | None = None  # "startup" or "model", once the base sampler is asked
     prior_draws: bool = True  # whether the fallback may draw this trial from the priors
@@ -259,6 +263,12 @@ class TrialContext:
         w = self.weights.get(name)
         return 0.0 if w is None or not self.prior_draws else min(1.0, w)
 
+    def chose(self, source: str) -> None:
+        """Record where the winning candidate of one acquisition came from."""
+        self.chosen_from = source
+        self.all_near_incumbent = (self.all_near_incumbent is not False
+                                   and source == "incumbent")
+
     def provenance(self) -> dict[str, Any]:
         """The trial's provenance as stored in its ``hcw:trial`` attribute: where its values came
         from (per parameter and as a whole), the steering version and, for a chosen trial, its
@@ -291,7 +301,7 @@ class TrialContext:
             out["prior_mode"] = True
         elif self.prior_trial and self.model_origin == "model" and origin == "prior":
             out["prior_trial_share"] = round(self.prior_trial_share, 4)
-        elif (self.chosen_from == "incumbent" and origin == "model"
+        elif (self.all_near_incumbent and origin == "model"
               and self.incumbent_number is not None):
             out["near_best"] = self.incumbent_number
         return out

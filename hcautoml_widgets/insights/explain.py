@@ -185,7 +185,7 @@ def _origin_sentence(d: Mapping[str, Any]) -> str:
     if origin == "model" and d.get("near_best") is not None:
         return (f"The model (TPE) chose trial {n} as the best-scoring configuration {among}; "
                 f"it was proposed near trial {d['near_best']}, the best so far, where the "
-                f"search refines while a prior is stated.")
+                f"search refines.")
     if origin == "model":
         return f"The model (TPE) chose trial {n} as the best-scoring configuration {among}."
     return (f"Trial {n} was a start-up trial: drawn at random before enough trials had finished "

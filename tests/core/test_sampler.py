@@ -240,8 +240,9 @@ def test_a_trial_chosen_near_the_incumbent_names_it() -> None:
     space = SearchSpace.from_any(cs)
     steering = Steering(space)
     steering.prior("x", 2.0, "low")
-    study = optuna.create_study(sampler=SteeredSampler(
-        steering, TPESampler(seed=0, n_startup_trials=5), seed=0))
+    sampler = SteeredSampler(steering, TPESampler(seed=0, n_startup_trials=5,
+                                                  multivariate=True), seed=0)
+    study = optuna.create_study(sampler=sampler)
     trials = run_trials(study, space, 30, lambda c: abs(c["x"] - 2) + abs(c["y"] - 7))
     near = [(t, provenance_from(t.system_attrs)["near_best"]) for t in trials
             if "near_best" in provenance_from(t.system_attrs)]
@@ -253,6 +254,15 @@ def test_a_trial_chosen_near_the_incumbent_names_it() -> None:
         assert row_from_trial(t)["near_best"] == best
     others = [t for t in trials if "near_best" not in provenance_from(t.system_attrs)]
     assert "near_best" not in row_from_trial(others[-1])
+    # TPE without multivariate picks each parameter in its own acquisition: the trial was
+    # proposed near the best trial only if every one of them picked such a candidate.
+    ctx = sampler._context(study, study.ask()._cached_frozen_trial)
+    ctx.model_origin, ctx.origins = "model", {"x": "model", "y": "model"}
+    ctx.chose("incumbent")
+    assert "near_best" in ctx.provenance()
+    ctx.chose("model")
+    ctx.chose("incumbent")
+    assert "near_best" not in ctx.provenance()
 
 
 def _incumbent_weights(prior_at: float, share: float) -> tuple[float, float, float | None]:

@@ -113,8 +113,7 @@ def test_a_trial_chosen_near_the_best_trial_says_which() -> None:
     assert got["near_best"] == 7
     assert got["text"].startswith(
         "The model (TPE) chose trial 0 as the best-scoring configuration among 30 candidates; "
-        "it was proposed near trial 7, the best so far, where the search refines while a prior "
-        "is stated.")
+        "it was proposed near trial 7, the best so far, where the search refines.")
     plain = explain(exported(score, params, origin="model"), 0)
     assert plain["near_best"] is None and "proposed near" not in plain["text"]
 
