@@ -2,16 +2,17 @@
 
 A :class:`Refresher` listens to the run's feed (its callback only counts, in constant time) and
 recomputes the summary in its own daemon thread when enough new trials arrived and a few seconds
-passed since the last refresh, or when a review changed which trials count. Once the run stops
+passed since the last refresh, or when a review changed which trials count; while there are too few
+trials for insights, every half second as trials arrive (see TOO_FEW_INTERVAL). Once the run stops
 running, the trials that arrived since the last refresh are taken in at once. The computing itself
 happens in a worker process (``_pool.py``), so it never holds the GIL against the optimiser; the
 refresher rests at least fifteen times as long as its last refresh took (three times after a
-review), so on a two-core machine it never takes a core away from the search for long. The
-worker *process* runs at a lower CPU priority; the refresher's *thread* does not: a low-priority
-thread that holds the GIL (to gather the trials, to pickle them) and is then preempted by the
-machine's other jobs stalls the optimiser's thread until it is scheduled again, a priority
-inversion that cost wall time on a loaded machine. fANOVA, which takes seconds to tens of seconds,
-runs on request (one refit per job) and reports its progress.
+review), so on a two-core machine it never takes a core away from the search for long. The worker
+*process* runs at a lower CPU priority; the refresher's *thread* does not: a low-priority thread
+that holds the GIL (to gather the trials, to pickle them) and is then preempted by the machine's
+other jobs stalls the optimiser's thread until it is scheduled again, a priority inversion that
+cost wall time on a loaded machine. fANOVA, which takes seconds to tens of seconds, runs on request
+(one refit per job) and reports its progress.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ MAX_HISTORY = 120
 DUTY = 15.0
 #: The same after a person's action (a review changed which trials count): they wait for it.
 DUTY_AFTER_ACTION = 3.0
+#: While there are too few trials for insights, the view's "(n so far)" is recounted this often
+#: as trials arrive (counting needs no worker process), and the first summary is computed as soon
+#: as there are enough, not after ``min_new`` more: the count on screen would otherwise stay at
+#: the run's start ("0 so far") beside a table of a dozen trials.
+TOO_FEW_INTERVAL = 0.5
 
 
 class Refresher:
@@ -68,6 +74,7 @@ class Refresher:
         self._cond = threading.Condition()
         self._new = 0
         self._changed = True  # compute once at start: a loaded run already has trials
+        self._too_few = True  # the last refresh found too few trials for insights
         self._closed = False
         self._last = 0.0
         self._cost = 0.0  # seconds the last refresh took
@@ -101,13 +108,15 @@ class Refresher:
                 # Wake the refresher only when a refresh may be due: waking it for every batch
                 # (up to 20 a second) only makes it take the GIL from the optimiser to go back
                 # to sleep. Its half-second poll catches the interval running out.
-                if changed or ended or self._new >= self.min_new:
+                if changed or ended or self._new >= self.min_new or self._too_few:
                     self._cond.notify_all()
 
     # -- worker ---------------------------------------------------------------------------------
     def _due(self) -> bool:
         if not (self._new or self._changed):
             return False
+        if self._too_few and self._new:
+            return time.monotonic() - self._last >= TOO_FEW_INTERVAL
         # At most every min_interval seconds, and never busy more than 1/(1 + DUTY) of the time:
         # on a small machine the refresher must leave the optimiser its core.
         duty = DUTY_AFTER_ACTION if self._changed else DUTY
@@ -137,6 +146,7 @@ class Refresher:
         started = time.monotonic()
         try:
             data = trials(self.run)
+            self._too_few = len(data) < MIN_TRIALS
             if len(data) < MIN_TRIALS and self.latest is not None and "error" in self.latest \
                     and self.latest.get("n") == len(data):
                 return self.latest
@@ -155,6 +165,7 @@ class Refresher:
         except Exception as exc:  # a bug must not kill the thread: the view shows it
             _log.exception("insights refresh failed")
             result = {"n": 0, "error": f"{type(exc).__name__}: {exc}"}
+            self._too_few = False  # not a count to keep current: wait for the usual triggers
         self._last = time.monotonic()
         # The computing time, as the worker measured it (the first call also waits for the
         # worker process to start, which says nothing about the next refreshes).

@@ -44,8 +44,10 @@ def test_refreshes_in_its_own_thread_and_ends_current() -> None:
     ref.close()
     summaries = [m["summary"] for m in got.kinds("summary")]
     assert summaries[-1]["n"] == 120  # the stragglers after the last batch were taken in
-    # Rate-limited: far fewer refreshes than trials.
-    assert len(summaries) <= 120 // 20 + 3
+    # Rate-limited: far fewer refreshes than trials (those counting too few trials are cheap and
+    # stop at the 10th).
+    assert len([s for s in summaries if "error" not in s]) <= 120 // 20 + 3
+    assert len([s for s in summaries if "error" in s]) <= 10
     assert got.threads == {"hcw-insights"}
     last = summaries[-1]
     assert last["importance"][0]["name"] == "x0"
@@ -54,6 +56,38 @@ def test_refreshes_in_its_own_thread_and_ends_current() -> None:
     # Each refresh on enough trials is announced before it computes (none for the empty run).
     computing = got.kinds("computing")
     assert [m["n"] for m in computing] == [s["n"] for s in summaries if "error" not in s]
+
+
+def test_too_few_trials_are_recounted_and_the_first_summary_does_not_wait_for_min_new() -> None:
+    # A paced run of 20 trials (about 3 s) under min_new = 100: before, the view said "(0 so
+    # far)" until the run ended. Now the count follows the trials, and insights come once there
+    # are 10.
+    import time
+
+    import optuna
+
+    import hcautoml_widgets as hcw
+    from tests.insights.known_runs import space
+
+    def objective(c: dict[str, Any]) -> float:
+        time.sleep(0.15)
+        return float((c["x0"] - 0.3) ** 2)
+
+    run = hcw.Run(objective, space(), sampler=optuna.samplers.RandomSampler(seed=0))
+    got = Collect()
+    ref = Refresher(run, got, min_new=100, min_interval=3.0)
+    assert ref.wait_idle(30)
+    run.start(n_trials=20)
+    run.wait()
+    assert ref.wait_idle(60)
+    ref.close()
+    summaries = [m["summary"] for m in got.kinds("summary")]
+    counts = [s["n"] for s in summaries if "error" in s]
+    assert counts[0] == 0 and any(0 < n < 10 for n in counts), counts
+    assert all(f"({n} so far)" in s["error"] for s, n in zip(
+        [s for s in summaries if "error" in s], counts, strict=True))
+    real = [s["n"] for s in summaries if "error" not in s]
+    assert real[0] < 20 and real[-1] == 20, real
 
 
 def test_a_review_triggers_a_refresh_without_new_trials() -> None:
