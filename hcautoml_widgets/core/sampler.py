@@ -212,14 +212,14 @@ class SteeredSampler(BaseSampler):
                 belief = self._belief(finished, losses, since)
                 if self.prior_trials > 0 and isinstance(self.base_sampler, TPESampler):
                     ctx_share = self.prior_trials * confirmation(belief)
+            best = int(np.argmin(losses))
             if self.startup_refine > 0 and state.priors:
-                top = finished[int(np.argmin(losses))]
+                top = finished[best]
                 if version_from(top.system_attrs) >= since and (
                         ran_centre_from(top.system_attrs)
                         or origin_from(top.system_attrs) == "prior"):
                     near = top.params
             if refine:
-                best = int(np.argmin(losses))
                 # t counts the trials finished since the incumbent was found (or since TPE's
                 # start-up ended): refinement is strongest right after an improvement and fades
                 # while the incumbent stays unbeaten.
