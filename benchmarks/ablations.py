@@ -26,6 +26,7 @@ Each variant is steered TPE on a prior-study problem, changed in one way a noteb
   as the belief is confirmed (``SteeredSampler.adaptive_startup``);
 * ``+near=X``: with this chance a start-up trial drawn from the priors is drawn instead near the
   best trial so far, when that trial came from the belief (``SteeredSampler.startup_refine``);
+* ``+startup=N``: TPE's start-up is N trials instead of 10 (the steered sampler's only);
 * ``+accept-best``: every 5 trials the best trial so far is accepted (``run.steering.accept``),
   which makes it positive evidence: candidates near it and a fading prior centred on it, i.e.
   local exploitation around the incumbent, as SMAC's local search does.
@@ -98,6 +99,9 @@ def _configure(sampler: Any, parts: list[str]) -> str:
             sampler.startup_refine = float(value)
         elif key == "adapt":
             sampler.adaptive_startup = True
+        elif key == "startup":
+            # TPE has no public setter: the start-up length is read from here on every trial.
+            sampler.base_sampler._n_startup_trials = int(value)
         elif key == "incconf":
             sampler.incumbent_confidence = value
     return confidence
