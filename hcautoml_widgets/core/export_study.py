@@ -3,12 +3,17 @@
 Plain Optuna (``optuna.load_study``) and optuna-dashboard read the copy without this package: each
 finished trial keeps its state, values, parameters, distributions, intermediate values and times,
 and gains its provenance and review as *user* attributes (which optuna-dashboard shows per trial):
-``origin``, ``version``, ``review``, ``enqueued``, ``enqueued_by``, ``score``, ``error``. The
+``origin``, ``version``, ``review``, ``enqueued``, ``enqueued_by``, ``score``, ``error``,
+``prior_mode`` (the trial that ran the priors' centres) and ``near_best`` (the best trial it was
+proposed near). The
 steering log and the state it folds into are study user attributes (``steering_log``,
 ``steering_state``); the space and the log are also stored as this package's study system
 attributes, so ``hcw.Run.load(url, study_name=...)`` reattaches to the copy too.
 
 Running trials are left out: they have no result yet, and a copy is not the place they finish.
+Optuna numbers the copy's trials itself, so a trial after one left out gets a smaller number in
+the copy; it then carries its number in the run as ``number_in_run``, the numbering that the
+steering log, ``review`` and ``near_best`` use.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from hcautoml_widgets.core import persistence as store
 
-PROVENANCE = ("origin", "version", "review", "enqueued", "score", "error")
+PROVENANCE = ("origin", "version", "review", "enqueued", "score", "error", "prior_mode",
+              "near_best")
 
 
 def _jsonable(x: Any) -> Any:
@@ -63,10 +69,15 @@ def export_study(run: Any, storage: str | BaseStorage, study_name: str | None = 
     rows = {int(r["number"]): r for r in run.records()}
     study = optuna.load_study(study_name=name, storage=target)
     trials = run.study._storage.get_all_trials(run.study._study_id, deepcopy=False)
+    copied = 0
     for trial in trials:
         if trial.state in (TrialState.RUNNING, TrialState.WAITING):
             continue
-        study.add_trial(_with_provenance(trial, rows.get(trial.number), by_seq))
+        out = _with_provenance(trial, rows.get(trial.number), by_seq)
+        if trial.number != copied:
+            out.user_attrs["number_in_run"] = trial.number
+        study.add_trial(out)
+        copied += 1
     return study
 
 

@@ -65,3 +65,33 @@ def test_an_existing_study_name_is_refused(tmp_path: Path) -> None:
     assert len(optuna.get_all_study_summaries(url)) == 1
     export_study(run, url, study_name="again")
     assert len(optuna.load_study(study_name="again", storage=url).trials) == 15
+
+
+def test_the_centre_trial_and_the_best_trial_a_trial_was_proposed_near_are_copied(
+        tmp_path: Path) -> None:
+    run = steered_run()
+    rows = {int(r["number"]): r for r in run.records()}
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    loaded = export_study(run, url)
+    attrs = {t.number: t.user_attrs for t in loaded.get_trials()}
+    centre = [n for n, r in rows.items() if r.get("prior_mode")]
+    near = {n: r["near_best"] for n, r in rows.items() if r.get("near_best") is not None}
+    assert centre == [12] and near  # the prior stated before trial 12
+    assert [n for n, a in attrs.items() if a.get("prior_mode")] == centre
+    assert {n: a["near_best"] for n, a in attrs.items() if "near_best" in a} == near
+
+
+def test_a_trial_after_a_running_one_keeps_its_number_in_the_run(tmp_path: Path) -> None:
+    run = hcw.Run(objective, space(), seed=0, study_name="gap")
+    run.step(2)
+    run.wait()
+    # A trial a worker has started and not finished: it is left out of the copy.
+    run.study._storage.create_new_trial(run.study._study_id)
+    run.step(2)
+    run.wait()
+    loaded = export_study(run, f"sqlite:///{tmp_path / 'run.db'}")
+    copied = loaded.get_trials()
+    assert [t.number for t in copied] == [0, 1, 2, 3]
+    assert [t.user_attrs.get("number_in_run") for t in copied] == [None, None, 3, 4]
+    mine = {t.number: t.params for t in run.study.get_trials()}
+    assert [t.params for t in copied[2:]] == [mine[3], mine[4]]
