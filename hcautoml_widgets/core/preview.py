@@ -24,6 +24,7 @@ from typing import Any
 import optuna
 from optuna.samplers import TPESampler
 from optuna.storages import InMemoryStorage
+from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from hcautoml_widgets.core.objective import ask_config
@@ -94,6 +95,15 @@ class _CopyStorage(InMemoryStorage):
     place (every setter copies it first), and finished trials are never set again.
     """
 
+    def create_study_as(self, study_id: int, directions: list[StudyDirection],
+                        name: str) -> int:
+        """Create the copy's study under the run's own study id: the sampler's copied caches
+        (TPE's intersection search space) remember that id and refuse a study with another
+        (a run stored in SQLite has id 1, a fresh in-memory storage gives 0)."""
+        with self._lock:
+            self._max_study_id = study_id - 1
+        return self.create_new_study(directions, name)
+
     def adopt(self, study_id: int, trials: list[FrozenTrial]) -> None:
         with self._lock:
             info = self._studies[study_id]
@@ -159,7 +169,8 @@ def _study_copy(run: Any, sampler: Any) -> optuna.Study:
     storage = _CopyStorage()
     # A preview is no study of the user's: Optuna's INFO line about it would only confuse.
     with _no_new_study_line():
-        study_id = storage.create_new_study(run.study.directions, "hcw-preview")
+        study_id = storage.create_study_as(run.study._study_id, list(run.study.directions),
+                                           "hcw-preview")
     storage.adopt(study_id, run.study._storage.get_all_trials(run.study._study_id,
                                                                 deepcopy=False))
     return optuna.Study("hcw-preview", storage, sampler=sampler)

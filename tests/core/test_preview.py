@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,22 @@ def fingerprint(run: hcw.Run) -> dict[str, Any]:
 def test_the_first_suggestion_is_what_the_run_does_next() -> None:
     run = ran(15)
     got = run.preview("narrow", n=3, name="C", low=1.0, high=10.0)  # the public method
+    assert len(got) == 3 and all(1.0 <= cfg["C"] <= 10.0 for cfg in got)
+    run.steering.narrow("C", 1.0, 10.0)
+    run.step(1)
+    run.wait()
+    assert run.record(15)["params"] == got[0]
+
+
+def test_a_run_stored_in_a_database_previews_what_it_does_next(tmp_path: Path) -> None:
+    # SQLite numbers its first study 1, a fresh in-memory storage 0: the copy of TPE's cached
+    # search space, which remembers the study's id, refused the preview's study.
+    run = hcw.Run(objective, space(), seed=0, storage=f"sqlite:///{tmp_path / 'run.db'}",
+                  study_name="stored")
+    run.step(15)
+    run.wait()
+    assert run.study._study_id != 0
+    got = run.preview("narrow", n=3, name="C", low=1.0, high=10.0)
     assert len(got) == 3 and all(1.0 <= cfg["C"] <= 10.0 for cfg in got)
     run.steering.narrow("C", 1.0, 10.0)
     run.step(1)
