@@ -4,8 +4,8 @@ Plain Optuna (``optuna.load_study``) and optuna-dashboard read the copy without 
 finished trial keeps its state, values, parameters, distributions, intermediate values and times,
 and gains its provenance and review as *user* attributes (which optuna-dashboard shows per trial):
 ``origin``, ``version``, ``review``, ``enqueued``, ``enqueued_by``, ``score``, ``error``,
-``prior_mode`` (the trial that ran the priors' centres) and ``near_best`` (the best trial it was
-proposed near). The
+``prior_mode`` (the trial that ran the priors' centres), ``near_best`` (the best trial it was
+proposed near) and ``near_accepted``. The
 steering log and the state it folds into are study user attributes (``steering_log``,
 ``steering_state``); the space and the log are also stored as this package's study system
 attributes, so ``hcw.Run.load(url, study_name=...)`` reattaches to the copy too.
@@ -29,7 +29,7 @@ from optuna.trial import FrozenTrial, TrialState
 from hcautoml_widgets.core import persistence as store
 
 PROVENANCE = ("origin", "version", "review", "enqueued", "score", "error", "prior_mode",
-              "near_best")
+              "near_best", "near_accepted")
 
 
 def _jsonable(x: Any) -> Any:

@@ -50,6 +50,8 @@ def new_row(number: int, state: str, params: Mapping[str, Any], provenance: Mapp
     if "near_best" in provenance:
         # Only on trials the model picked from near the best trial, so other rows stay small.
         row["near_best"] = int(provenance["near_best"])
+    if provenance.get("near_accepted"):
+        row["near_accepted"] = True  # picked from near an accepted trial
     return row
 
 
@@ -137,6 +139,10 @@ class Records:
             return dict(self._counts)
 
 
+SCORE_COLUMNS = ("log_l", "log_g", "log_prior", "prior_term", "accepted_term", "incumbent_term",
+                 "acquisition", "prior_weight")
+
+
 def to_dataframe(rows: list[dict[str, Any]], names: list[str]) -> pd.DataFrame:
     """One row a trial: state, value, provenance, review, then ``params_<name>`` columns."""
     flat = []
@@ -145,7 +151,7 @@ def to_dataframe(rows: list[dict[str, Any]], names: list[str]) -> pd.DataFrame:
         for name in names:
             d[f"params_{name}"] = r["params"].get(name)
         score = r.get("score") or {}
-        for part in ("log_l", "log_g", "log_prior", "prior_term", "acquisition", "prior_weight"):
+        for part in SCORE_COLUMNS:
             d[f"score_{part}"] = score.get(part)
         flat.append(d)
     columns = ["number", "state", "value", "origin", "version", "review", "enqueued", "start",
@@ -153,6 +159,5 @@ def to_dataframe(rows: list[dict[str, Any]], names: list[str]) -> pd.DataFrame:
     if any(r.get("worker") is not None for r in rows):  # trials run by a fleet's workers
         columns.append("worker")
     columns += [f"params_{n}" for n in names]
-    columns += [f"score_{p}" for p in ("log_l", "log_g", "log_prior", "prior_term",
-                                       "acquisition", "prior_weight")]
+    columns += [f"score_{p}" for p in SCORE_COLUMNS]
     return pd.DataFrame(flat, columns=columns)

@@ -5,8 +5,9 @@
   inside the current range), and add candidates drawn from the priors and around accepted trials,
   so a belief stated mid-run has candidates to favour.
 * ``_compute_acquisition_func``: scores candidates with log l(x) - log g(x). We add the piBO term
-  sum_p (beta / t_p) log prior_p(x) and mask anything infeasible with -inf; TPE's own argmax then
-  picks the steered choice, and we record the parts of its score.
+  sum_p (beta / t_p) log prior_p(x), the like terms of accepted trials and of the refinement
+  around the incumbent, and mask anything infeasible with -inf; TPE's own argmax then picks the
+  steered choice, and we record the parts of its score.
 
 Both are installed on one sampler *instance* and read the trial being sampled from a thread-local,
 so samplers in the same process that we do not wrap are untouched. Optuna is pinned to the
@@ -23,7 +24,7 @@ import numpy as np
 from optuna.samplers import TPESampler
 from optuna.samplers._tpe.parzen_estimator import _ParzenEstimator
 
-from hcautoml_widgets.core.trial_context import TrialContext
+from hcautoml_widgets.core.trial_context import TERMS, TrialContext
 
 _active = threading.local()
 
@@ -83,10 +84,10 @@ def _augment(ctx: TrialContext, samples: dict[str, np.ndarray],
                 prior_rows[name][bad] = ctx.draw_uniform(spec, int(bad.sum()))
         parts.append(prior_rows)
         source += ["prior"] * n
-        # Candidates around an accepted trial count as the person's belief ("prior"); those
-        # around the incumbent are the model's own local search, labelled apart so that "why
-        # this trial" can say the winner came from near the best trial.
-        around = [(config, "medium", "prior") for config, _w in ctx.accepted]
+        # Candidates around an accepted trial and around the incumbent are labelled apart from
+        # the priors' draws, so that "why this trial" says which the winner came from and the
+        # priors' health counts only draws from the priors as the belief's.
+        around = [(config, "medium", "accepted") for config, _w in ctx.accepted]
         if ctx.incumbent is not None:
             around.append((ctx.incumbent[0], ctx.incumbent_confidence, "incumbent"))
         for config, confidence, label in around:
@@ -138,11 +139,12 @@ def _acquisition(samples: dict[str, np.ndarray], mpe_below: _ParzenEstimator,
         return acq
     if not (ctx.restricts(names) or ctx.has_beliefs(names)):
         # Nothing to mask or weigh: TPE's own argmax stands; only the explanation is recorded.
-        _record(ctx, acq, log_l, log_g, np.zeros(len(acq)), np.zeros(len(acq)))
+        _record(ctx, acq, log_l, log_g, np.zeros(len(acq)))
         _record_counterfactual(ctx, samples, acq, mpe_below)
         ctx.chose("model")
         return acq
-    weighted, raw = ctx.prior_term(samples, names)
+    terms, raw = ctx.belief_terms(samples, names)
+    weighted = sum(terms.values(), np.zeros(len(acq)))
     feasible = np.ones(len(acq), dtype=bool)
     for name in names:
         feasible &= ctx.feasible(name, samples[name])
@@ -151,11 +153,13 @@ def _acquisition(samples: dict[str, np.ndarray], mpe_below: _ParzenEstimator,
         spread = float(np.ptp(acq[feasible]))
         pull = float(np.ptp(weighted[feasible]))
         if pull > ctx.prior_bound * spread and pull > 0:
-            weighted = weighted * (ctx.prior_bound * spread / pull)
+            scale = ctx.prior_bound * spread / pull
+            weighted = weighted * scale
+            terms = {k: v * scale for k, v in terms.items()}
     total = acq + weighted
     if feasible.any():
         total = np.where(feasible, total, -np.inf)
-    i = _record(ctx, total, log_l, log_g, raw, weighted)
+    i = _record(ctx, total, log_l, log_g, raw, terms, feasible)
     _record_counterfactual(ctx, samples, acq, mpe_below)
     sources = ctx.candidate_sources
     ctx.chose(sources[i] if i < len(sources) else "model")
@@ -163,16 +167,27 @@ def _acquisition(samples: dict[str, np.ndarray], mpe_below: _ParzenEstimator,
 
 
 def _record(ctx: TrialContext, total: np.ndarray, log_l: np.ndarray, log_g: np.ndarray,
-            raw: np.ndarray, weighted: np.ndarray) -> int:
-    """Keep the parts of the winning candidate's score (the trial's explanation); its index."""
+            raw: np.ndarray, terms: dict[str, np.ndarray] | None = None,
+            feasible: np.ndarray | None = None) -> int:
+    """Keep the parts of the winning candidate's score (the trial's explanation); its index.
+
+    Besides each part's value, its *pull*: how far it lifts the winner above the average
+    feasible candidate. The pulls add up to the winner's lead, so they say what set it apart,
+    with their signs (a log density is negative almost everywhere: its level says nothing)."""
     i = int(np.argmax(total))
+    ok = feasible if feasible is not None and feasible.any() else np.ones(len(total), bool)
+    model = log_l - log_g
     part = {
         "log_l": float(log_l[i]),
         "log_g": float(log_g[i]),
         "log_prior": float(raw[i]),
-        "prior_term": float(weighted[i]),
         "acquisition": float(total[i]),
+        "pull_model": float(model[i] - model[ok].mean()),
     }
+    for key in TERMS:
+        term = terms[key] if terms is not None else np.zeros(len(total))
+        part[f"{key}_term"] = float(term[i])
+        part[f"pull_{key}"] = float(term[i] - term[ok].mean())
     if ctx.score is None:
         ctx.score = part
     else:  # independent sampling scores one parameter at a time; the parts add up in log space

@@ -31,6 +31,10 @@ DEFAULT_PRIOR_TRIALS = 0.25
 _TOL = 1e-9
 
 
+#: The terms the steering adds to TPE's acquisition, see :meth:`TrialContext.belief_terms`.
+TERMS = ("prior", "accepted", "incumbent")
+
+
 @dataclass
 class TrialContext:
     """The steering a trial started under, and what its sampling recorded."""
@@ -44,10 +48,10 @@ class TrialContext:
     origins: dict[str, str] = field(default_factory=dict)
     score: dict[str, float] | None = None
     chosen_from: str | None = None
-    # Whether every acquisition of this trial picked a candidate proposed near the incumbent:
-    # TPE without multivariate runs one per parameter, and "proposed near the best trial" is
-    # only true of the trial when it is true of each.
-    all_near_incumbent: bool | None = None
+    # Where the winner of every acquisition of this trial came from: TPE without multivariate
+    # runs one per parameter, and "proposed near the best trial" is only true of the trial when
+    # it is true of each.
+    chosen_all: set[str] = field(default_factory=set)
     candidate_sources: list[str] = field(default_factory=list)
     model_origin: str | None = None  # "startup" or "model", once the base sampler is asked
     prior_draws: bool = True  # whether the fallback may draw this trial from the priors
@@ -222,11 +226,16 @@ class TrialContext:
         return (any(n in self.weights for n in names) or bool(self.accepted)
                 or self.incumbent is not None)
 
-    def prior_term(self, samples: Mapping[str, np.ndarray],
-                   names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(weighted log prior, unweighted log prior) per candidate, over steered ``names``."""
+    def belief_terms(self, samples: Mapping[str, np.ndarray],
+                     names: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The terms added to TPE's acquisition per candidate, over steered ``names``, each
+        weighted: ``"prior"`` (the person's priors, piBO's term), ``"accepted"`` (the accepted
+        trials) and ``"incumbent"`` (the refinement around the best trial); and the priors' own
+        unweighted log density. Kept apart so that "why this trial" credits each to what it is:
+        the refinement is the sampler's, not the person's prior."""
         n = len(next(iter(samples.values())))
-        weighted, raw = np.zeros(n), np.zeros(n)
+        terms = {key: np.zeros(n) for key in TERMS}
+        raw = np.zeros(n)
         samples = {k: samples[k] for k in names}
         for name, x in samples.items():
             prior = self.state.priors.get(name)
@@ -235,17 +244,14 @@ class TrialContext:
                 continue
             lp = prior.log_pdf(spec, x)
             raw += lp
-            weighted += self.weights[name] * lp
+            terms["prior"] += self.weights[name] * lp
         for config, w in self.accepted if samples else ():
-            lp = self._accepted_log_pdf(config, samples)
-            raw += lp
-            weighted += w * lp
+            terms["accepted"] += w * self._accepted_log_pdf(config, samples)
         if self.incumbent is not None and samples:
             config, w = self.incumbent
-            lp = self._accepted_log_pdf(config, samples, self.incumbent_confidence)
-            raw += lp
-            weighted += w * lp
-        return weighted, raw
+            terms["incumbent"] += w * self._accepted_log_pdf(config, samples,
+                                                             self.incumbent_confidence)
+        return terms, raw
 
     def _accepted_log_pdf(self, config: Mapping[str, Any], samples: Mapping[str, np.ndarray],
                           confidence: str = "medium") -> np.ndarray:
@@ -266,8 +272,7 @@ class TrialContext:
     def chose(self, source: str) -> None:
         """Record where the winning candidate of one acquisition came from."""
         self.chosen_from = source
-        self.all_near_incumbent = (self.all_near_incumbent is not False
-                                   and source == "incumbent")
+        self.chosen_all.add(source)
 
     def provenance(self) -> dict[str, Any]:
         """The trial's provenance as stored in its ``hcw:trial`` attribute: where its values came
@@ -301,9 +306,11 @@ class TrialContext:
             out["prior_mode"] = True
         elif self.prior_trial and self.model_origin == "model" and origin == "prior":
             out["prior_trial_share"] = round(self.prior_trial_share, 4)
-        elif (self.all_near_incumbent and origin == "model"
+        elif (self.chosen_all == {"incumbent"} and origin == "model"
               and self.incumbent_number is not None):
             out["near_best"] = self.incumbent_number
+        elif self.chosen_all == {"accepted"} and origin == "model":
+            out["near_accepted"] = True
         return out
 
 

@@ -4,9 +4,13 @@ Everything comes from what the trial recorded when it was sampled (its row: orig
 version, score parts; its per-parameter origins in the study) and from the steering log folded up
 to the trial's version, so an explanation of an old trial does not drift as the run goes on.
 
-The score of a model-chosen trial is TPE's acquisition with the piBO term added,
-``acquisition = (log_l - log_g) + prior_term`` with ``prior_term = prior_weight-scaled log prior``;
-the shares in the explanation are each part's absolute size over the sum of both.
+The score of a model-chosen trial is TPE's acquisition with the steering's terms added,
+``acquisition = (log_l - log_g) + prior_term + accepted_term + incumbent_term``: the priors'
+piBO term (weighted log prior), the accepted trials' and the refinement around the best trial's.
+Each part is credited by its *pull*, how far it lifted the winner above the average candidate
+(recorded as ``pull_*``): the pulls add up to the winner's lead, keep their signs, and do not
+depend on a log density's level, which is negative almost everywhere. A trial recorded before
+the pulls were (an older run) is credited by each part's absolute size instead.
 When the sampler recorded ``score["counterfactual"]`` (what the model alone would have picked
 among the same candidates: no prior term, no masks) the explanation names what steering changed.
 """
@@ -67,29 +71,48 @@ def _steering(run: Any, version: int) -> dict[str, Any]:
     return held
 
 
+#: The parts of a score, as the explanation names them.
+_PARTS = {"model": "the model's evidence", "prior": "your prior",
+          "accepted": "the trials you accepted", "incumbent": "the refinement near the best trial"}
+
+
 def _score(score: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not score:
         return None
-    parts = {k: score[k] for k in ("log_l", "log_g", "log_prior", "prior_term", "acquisition",
-                                    "prior_weight") if score.get(k) is not None}
+    keys = ("log_l", "log_g", "log_prior", "prior_term", "accepted_term", "incumbent_term",
+            "acquisition", "prior_weight", *(f"pull_{k}" for k in _PARTS))
+    parts = {k: score[k] for k in keys if score.get(k) is not None}
     model = None
     if "log_l" in parts and "log_g" in parts:
         model = float(parts["log_l"]) - float(parts["log_g"])
-    prior = float(parts.get("prior_term", 0.0))
-    out: dict[str, Any] = {**parts, "model_term": model, "model_share": None, "prior_share": None}
-    if model is not None and abs(model) + abs(prior) > 0:
-        total = abs(model) + abs(prior)
-        out["model_share"] = abs(model) / total
-        out["prior_share"] = abs(prior) / total
+    out: dict[str, Any] = {**parts, "model_term": model,
+                           **{f"{k}_share": None for k in _PARTS}}
+    if "pull_model" in parts:
+        sizes = {k: float(parts.get(f"pull_{k}", 0.0)) for k in _PARTS}
+    elif model is not None:  # recorded before the pulls were
+        sizes = {"model": model, "prior": float(parts.get("prior_term", 0.0)),
+                 "accepted": 0.0, "incumbent": 0.0}
+    else:
+        return out
+    total = sum(abs(v) for v in sizes.values())
+    if total > 0:
+        for k, v in sizes.items():
+            out[f"{k}_share"] = abs(v) / total
+    out["signs"] = {k: (1 if v > 0 else -1 if v < 0 else 0) for k, v in sizes.items()}
+    out["pulled"] = "pull_model" in parts
     return out
 
 
-def _steering_in_force(held: Mapping[str, Any]) -> str:
+def _steering_in_force(held: Mapping[str, Any], score: Mapping[str, Any] | None = None) -> str:
     """The counterfactual is a joint choice among candidates, so it is what all the steering in
     force changed, not any one parameter's part of it."""
     whys = [f"your prior on {k}" for k in held["priors"]]
     whys += [f"your range on {k}" for k in [*held["ranges"], *held["allowed"]]]
     whys += [f"your pin on {k}" for k in held["pins"]]
+    if held["accepted"]:
+        whys.append("the trials you accepted")
+    if score and score.get("incumbent_term"):
+        whys.append("the refinement near the best trial")
     if not whys:
         return "your steering"
     return whys[0] if len(whys) == 1 else ", ".join(whys[:-1]) + " and " + whys[-1]
@@ -114,7 +137,8 @@ def explain(run: Any, number: int) -> dict[str, Any]:
         the chance each trial had of being one; else None), ``prior_mode`` (True for the trial
         that ran the priors' centres, the first after they were stated), ``near_best`` (for a
         trial whose winning candidate was proposed near the best trial so far, that trial's
-        number; else None) and ``text``.
+        number; else None), ``near_accepted`` (True when it was proposed near an accepted
+        trial) and ``text``.
 
     Raises:
         ValueError: when there is no trial ``number``.
@@ -149,6 +173,7 @@ def explain(run: Any, number: int) -> dict[str, Any]:
         "changed": changed, "prior_trial_share": row.get("prior_trial_share"),
         "prior_mode": bool(row.get("prior_mode")),
         "near_best": row.get("near_best"),
+        "near_accepted": bool(row.get("near_accepted")),
     }
     out["text"] = _text(out)
     return out
@@ -182,6 +207,12 @@ def _origin_sentence(d: Mapping[str, Any]) -> str:
             return (f"The model chose trial {n} {among}; the winner was a candidate proposed by "
                     f"your prior{on}.")
         return f"Trial {n} was drawn from your prior{on}, before the model was guiding the search."
+    if origin == "model" and d.get("near_accepted"):
+        accepted = d["steering"]["accepted"]
+        which = (f" (trial {accepted[0]})" if len(accepted) == 1 else
+                 f" (trials {', '.join(map(str, accepted))})" if accepted else "")
+        return (f"The model (TPE) chose trial {n} as the best-scoring configuration {among}; "
+                f"it was proposed near a trial you accepted{which}.")
     if origin == "model" and d.get("near_best") is not None:
         return (f"The model (TPE) chose trial {n} as the best-scoring configuration {among}; "
                 f"it was proposed near trial {d['near_best']}, the best so far, where the "
@@ -215,11 +246,33 @@ def _score_sentence(score: Mapping[str, Any]) -> str:
         bits.append(f"model log l/g = {_r(score['model_term'])}")
     if score.get("prior_term") or score.get("prior_weight"):
         w = score.get("prior_weight")
-        bits.append(f"prior term = {_r(score['prior_term'])}"
+        bits.append(f"prior term = {_r(score.get('prior_term', 0.0))}"
                     + (f" (weight {_r(w)})" if w is not None else ""))
+    if score.get("accepted_term"):
+        bits.append(f"accepted trials' term = {_r(score['accepted_term'])}")
+    if score.get("incumbent_term"):
+        bits.append(f"refinement term = {_r(score['incumbent_term'])}")
     text = "Its score: " + ", ".join(bits) + "."
-    if score.get("prior_share") is not None and score.get("prior_term"):
-        text += f" Your prior made up {score['prior_share']:.0%} of it."
+    signs = score.get("signs")
+    steered = [k for k in _PARTS if k != "model" and score.get(f"{k}_share")]
+    if signs is None or not steered:
+        return text
+    if not score.get("pulled"):  # an older record: sizes, not pulls
+        return text + f" Your prior made up {score['prior_share']:.0%} of it."
+    shown = sorted((k for k in _PARTS if (score.get(f"{k}_share") or 0.0) >= 0.005),
+                   key=lambda k: -score[f"{k}_share"])
+    pro = [k for k in shown if signs[k] > 0]
+    con = [k for k in shown if signs[k] < 0]
+
+    def listed(keys: list[str]) -> str:
+        items = [f"{_PARTS[k]} ({score[f'{k}_share']:.0%})" for k in keys]
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+    if pro:
+        text += f" What set it apart from the average candidate: {listed(pro)}"
+        text += f"; {listed(con)} counted against it." if con else "."
+    if not any(score.get(f"{k}_share", 0.0) >= 0.005 for k in steered):
+        text += " Your steering's terms hardly weighed in."
     return text
 
 
@@ -241,9 +294,9 @@ def _text(d: Mapping[str, Any]) -> str:
     if d["changed"]:
         alt = [f"{k} = {_r(c['model_alone'])} (instead of {_r(c['chosen'])})"
                for k, c in d["changed"].items()]
-        sentences.append(f"Without {_steering_in_force(d['steering'])}, the model would have "
-                         "tried " + ", ".join(alt) + ".")
+        sentences.append(f"Without {_steering_in_force(d['steering'], d['score'])}, the model "
+                         "would have tried " + ", ".join(alt) + ".")
     elif (d["counterfactual"] is not None and d["origin"] in ("model", "prior")
-          and _steering_in_force(d["steering"]) != "your steering"):
+          and _steering_in_force(d["steering"], d["score"]) != "your steering"):
         sentences.append("The model alone would have picked the same configuration.")
     return " ".join(sentences)

@@ -265,6 +265,33 @@ def test_a_trial_chosen_near_the_incumbent_names_it() -> None:
     assert "near_best" not in ctx.provenance()
 
 
+def test_a_trial_chosen_near_an_accepted_trial_is_the_models_and_says_so() -> None:
+    # Candidates around an accepted trial are not draws from a prior: a trial whose winner was
+    # one has origin "model" (never "prior", which would count it as the belief's draw in the
+    # priors' health) and records "near_accepted"; its score credits the accepted trials' term.
+    from hcautoml_widgets.core.records import row_from_trial
+
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0)), "y": Float("y", (0.0, 10.0))})
+    space = SearchSpace.from_any(cs)
+    steering = Steering(space)
+    study = optuna.create_study(sampler=SteeredSampler(
+        steering, TPESampler(seed=0, n_startup_trials=5, multivariate=True), seed=0))
+    steering.bind_trials(lambda n: 0 <= n < len(study.trials))
+    first = run_trials(study, space, 6, lambda c: abs(c["x"] - 2) + abs(c["y"] - 7))
+    steering.accept(min(first, key=lambda t: t.value).number)
+    later = run_trials(study, space, 20, lambda c: abs(c["x"] - 2) + abs(c["y"] - 7))
+    prov = [provenance_from(t.system_attrs) for t in later]
+    assert all(p["origin"] == "model" for p in prov), [p["origin"] for p in prov]
+    near = [t for t, p in zip(later, prov, strict=True) if p.get("near_accepted")]
+    assert near, "no trial was chosen near the accepted trial in 20 model trials"
+    assert row_from_trial(near[0])["near_accepted"] is True
+    score = provenance_from(near[0].system_attrs)["score"]
+    assert score["accepted_term"] != 0 and score["prior_term"] == 0
+    assert score["pull_accepted"] > 0  # what set it apart from the average candidate
+    parts = score["log_l"] - score["log_g"] + score["accepted_term"]
+    assert parts == pytest.approx(score["acquisition"])
+
+
 def _incumbent_weights(prior_at: float, share: float) -> tuple[float, float, float | None]:
     """The incumbent's weight for the next trial with and without ``incumbent_fading``, and the
     belief's AUC, after 20 trials under a medium prior on x at ``prior_at`` (the optimum is at

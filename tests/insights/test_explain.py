@@ -54,12 +54,19 @@ def test_a_trial_under_a_strong_prior_reports_the_priors_share() -> None:
     assert got["steering"]["priors"]["gamma"]["confidence"] == "high"
     assert got["origin"] in ("prior", "model")
     score = got["score"]
-    # One trial (the centre's) after it is stated, the prior's weight is beta / 2: it
-    # dominates the score.
+    # One trial (the centre's) after it is stated, the prior's weight is beta / 2: with the
+    # refinement around the best trial (on while a prior is stated) it sets the winner apart,
+    # each credited by its own pull, not lumped together as "your prior".
     assert score["prior_weight"] == pytest.approx(5.0)
-    assert score["prior_share"] > 0.5
-    assert score["model_share"] + score["prior_share"] == pytest.approx(1.0)
-    assert f"{score['prior_share']:.0%} of it" in got["text"]
+    assert score["prior_share"] > 0.05 and score["incumbent_share"] > 0.05
+    assert score["prior_share"] + score["incumbent_share"] > 0.9
+    shares = sum(score[f"{k}_share"] for k in ("model", "prior", "accepted", "incumbent"))
+    assert shares == pytest.approx(1.0)
+    assert f"your prior ({score['prior_share']:.0%})" in got["text"]
+    assert f"the refinement near the best trial ({score['incumbent_share']:.0%})" in got["text"]
+    # The parts add up to the acquisition, and the pulls to the winner's lead.
+    parts = score["log_l"] - score["log_g"] + score["prior_term"] + score["incumbent_term"]
+    assert parts == pytest.approx(score["acquisition"])
     assert "C narrowed to [1, 50]" in got["text"]
     assert "high-confidence prior gamma ≈ 0.3" in got["text"]
     if got["counterfactual"] is None:
@@ -67,6 +74,7 @@ def test_a_trial_under_a_strong_prior_reports_the_priors_share() -> None:
     assert got["changed"], "a strong prior right after it was stated should change the choice"
     without = got["text"][got["text"].index("Without"):]
     assert "your prior on gamma" in without and "would have tried" in without
+    assert "the refinement near the best trial" in without
     assert "proposed by your prior on gamma." in got["text"] or got["origin"] == "model"
 
 
@@ -116,6 +124,37 @@ def test_a_trial_chosen_near_the_best_trial_says_which() -> None:
         "it was proposed near trial 7, the best so far, where the search refines.")
     plain = explain(exported(score, params, origin="model"), 0)
     assert plain["near_best"] is None and "proposed near" not in plain["text"]
+
+
+def test_a_trial_chosen_near_an_accepted_trial_says_which() -> None:
+    params = {"gamma": 0.1, "C": 2.0, "kernel": "rbf"}
+    score = {"log_l": -1.0, "log_g": -2.0, "n_candidates": 30}
+    got = explain(exported(score, params, origin="model", near_accepted=True), 0)
+    assert got["near_accepted"]
+    assert got["text"].startswith(
+        "The model (TPE) chose trial 0 as the best-scoring configuration among 30 candidates; "
+        "it was proposed near a trial you accepted.")
+
+
+def test_each_part_is_credited_by_its_pull_with_its_sign() -> None:
+    params = {"gamma": 0.1, "C": 2.0, "kernel": "rbf"}
+    # A faded prior whose log density is large and negative at the winner, but whose pull over
+    # the average candidate is small: it is not "most of the score".
+    score = {"log_l": -1.0, "log_g": -3.0, "log_prior": -60.0, "prior_term": -0.6,
+             "accepted_term": 0.0, "incumbent_term": 4.0, "acquisition": 5.4,
+             "prior_weight": 0.01, "pull_model": 1.5, "pull_prior": -0.5,
+             "pull_accepted": 0.0, "pull_incumbent": 3.0}
+    got = explain(exported(score, params, origin="model"), 0)
+    s = got["score"]
+    assert s["model_share"] == pytest.approx(0.3) and s["prior_share"] == pytest.approx(0.1)
+    assert s["incumbent_share"] == pytest.approx(0.6)
+    assert ("What set it apart from the average candidate: the refinement near the best trial "
+            "(60%) and the model's evidence (30%); your prior (10%) counted against it.") \
+        in got["text"]
+    assert "made up" not in got["text"]
+    faint = {**score, "pull_prior": 0.0001, "pull_incumbent": 0.0}
+    assert "Your steering's terms hardly weighed in." in explain(
+        exported(faint, params, origin="model"), 0)["text"]
 
 
 def test_a_trial_drawn_from_a_confirmed_prior_says_so_and_how_often() -> None:
