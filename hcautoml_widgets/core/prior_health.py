@@ -207,7 +207,13 @@ def _sentence(name: str, ev: Evidence, weight: float, source: str,
                 f"({ev.n_inside} inside, {ev.n_outside} outside); {fading}")
     if belief is not None and belief < WRONG_AUC:
         # The others include the model's own choices, which beat any fixed belief once it has
-        # learnt enough: say that the model leads, not that the belief is wrong.
+        # learnt enough: say that the model leads, not that the belief is wrong. Unless trials
+        # near this prior do worse than elsewhere, the model has learnt what it said, and
+        # "worse than the rest" beside "near it do better" would read as a contradiction.
+        if ev.auc is None or ev.auc >= 0.5:
+            return (f"the model has caught up with your priors: its choices now beat fresh "
+                    f"draws from them ({n_drawn} drawn, {n_others} others), so {fading} and "
+                    f"the model leads")
         return (f"trials drawn from your priors now do worse than the rest, the model's own "
                 f"choices included ({n_drawn} drawn, {n_others} others); {fading} and the "
                 f"model leads")
