@@ -89,6 +89,8 @@ class Snapshot(NamedTuple):
     pause_at: int | None
     requested: int | None
     started_at: float | None
+    paused_total: float
+    paused_since: float | None
 
 
 class Controller:
@@ -120,6 +122,10 @@ class Controller:
         self.workers = 0  # worker threads alive (or about to start)
         self.requested: int | None = None  # n_trials of the last start()
         self.started_at: float | None = None  # time.time() of the last start or step
+        # Time spent paused since then (ended pauses), and when the pause in force began: the
+        # elapsed time and the ETA count running time only, so a pause does not slow the pace.
+        self.paused_total = 0.0
+        self.paused_since: float | None = None
         self._failures_in_row = 0
         self._unentered: set[int] = set()  # threads holding a claimed slot not yet entered
         self._worker_ids: set[int] = set()
@@ -150,7 +156,8 @@ class Controller:
         """A consistent copy of the counters, for status events."""
         with self._cond:
             return Snapshot(self.status.value, self.reason, self.started, self.limit,
-                            self.pause_at, self.requested, self.started_at)
+                            self.pause_at, self.requested, self.started_at,
+                            self.paused_total, self.paused_since)
 
     # -- calls from the person ----------------------------------------------------------------
     def start(self, n_trials: int | None, timeout: float | None) -> tuple[Outcome, int]:
@@ -295,6 +302,7 @@ class Controller:
     def _launch(self) -> tuple[Outcome, int]:
         self._failures_in_row = 0
         self.started_at = time.time()
+        self.paused_total, self.paused_since = 0.0, None
         self._set(Status.RUNNING, None)
         # Workers still finishing a trial of the previous budget go on with this one.
         spawn = max(0, self.n_workers - self.workers)
@@ -333,6 +341,11 @@ class Controller:
             self._cond.notify_all()
 
     def _set(self, status: Status, reason: str | None) -> None:
+        if status == Status.PAUSED and self.paused_since is None:
+            self.paused_since = time.time()
+        elif status != Status.PAUSED and self.paused_since is not None:
+            self.paused_total += time.time() - self.paused_since
+            self.paused_since = None
         self.status = status
         self.reason = reason
         self._changed()

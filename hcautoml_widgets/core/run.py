@@ -209,6 +209,7 @@ class Run:
             "step_remaining": None if snap.pause_at is None else max(
                 0, snap.pause_at - snap.started),
             "requested": snap.requested, "started_at": snap.started_at,
+            "paused_total": snap.paused_total, "paused_since": snap.paused_since,
             "done_at_start": self._done_at_start,
             "best_value": None if best is None else best["value"],
             "best_trial_number": None if best is None else best["number"],

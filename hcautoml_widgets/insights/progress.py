@@ -89,8 +89,9 @@ def best_so_far(rows: Iterable[Mapping[str, Any]], direction: str = "minimize"
 def progress(status: Mapping[str, Any], now: float | None = None) -> dict[str, Any]:
     """Progress of a run from its status event (``run.status_event()``), as the control bar
     shows it: ``done``, ``budget``, ``fraction`` (of the budget, None when unbounded),
-    ``elapsed`` (seconds since the last start) and ``eta`` (seconds left at the pace since that
-    start; None unless running towards a budget with a trial done since the start).
+    ``elapsed`` (running seconds since the last start: time spent paused is left out) and
+    ``eta`` (seconds left at the pace since that start; None unless running towards a budget
+    with a trial done since the start).
 
     Args:
         status: the status event.
@@ -103,7 +104,14 @@ def progress(status: Mapping[str, Any], now: float | None = None) -> dict[str, A
     started = status.get("started_at")
     if now is None:
         now = status.get("now")
-    elapsed = None if started is None or now is None else max(0.0, float(now) - float(started))
+    elapsed = None
+    if started is not None and now is not None:
+        # Running time: a pause neither counts as elapsed nor slows the pace the ETA uses.
+        paused = float(status.get("paused_total") or 0.0)
+        since_pause = status.get("paused_since")
+        if since_pause is not None:
+            paused += max(0.0, float(now) - float(since_pause))
+        elapsed = max(0.0, float(now) - float(started) - paused)
     since = done - int(status.get("done_at_start") or 0)
     eta = None
     if (status.get("status") == "running" and budget is not None and since > 0

@@ -11,6 +11,9 @@ event format (``{"type": "status", ...}``; an attached run publishes the same):
 * ``budget``: the total number of trials at which the run's budget ends (None: unbounded);
   ``requested``: the ``n_trials`` of the last start (None: unbounded or never started);
 * ``started_at``: epoch seconds of the last start or step; ``done_at_start``: ``done`` then;
+  ``paused_total``: seconds spent paused since (pauses that ended); ``paused_since``: epoch
+  seconds at which the pause in force began (None while not paused). Elapsed time and ETA
+  count running time only;
 * ``best_value``, ``best_trial_number``; ``metric`` (the value's name); ``direction``.
 
 A delta is the keys that changed since the last message. Elapsed time and ETA tick in the

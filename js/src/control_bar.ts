@@ -44,6 +44,10 @@ interface Status {
   best_value: number | null;
   best_trial_number: number | null;
   started_at: number | null;
+  /** Seconds spent paused since the last start (pauses that ended). */
+  paused_total?: number;
+  /** When the pause in force began (null while not paused). */
+  paused_since?: number | null;
   now: number;
   /** Set by an attached run (a worker fleet): the workers that beat lately. */
   workers_alive?: number | null;
@@ -119,7 +123,10 @@ function render({ model, el }: RenderProps<Model>): () => void {
   function tick(): void {
     if (!st) return;
     const live = st.status === "running" || st.status === "paused";
-    const elapsed = st.started_at === null ? null : (live ? kernelNow() : st.now) - st.started_at;
+    // Running time only: a pause neither counts as elapsed nor slows the pace the ETA uses.
+    const at = live ? kernelNow() : st.now;
+    const paused = (st.paused_total ?? 0) + (st.paused_since == null ? 0 : Math.max(0, at - st.paused_since));
+    const elapsed = st.started_at === null ? null : Math.max(0, at - st.started_at - paused);
     elapsedEl.textContent = `elapsed ${duration(elapsed)}`;
     let eta = "–";
     // The rate since the last start, over what is left of the budget (both in run totals).

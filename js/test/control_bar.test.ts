@@ -33,6 +33,19 @@ describe("ControlBar", () => {
     expect(el.querySelector(".hcw-progress-text")!.textContent).toBe("3 / 10 trials");
   });
 
+  it("leaves time spent paused out of the elapsed time and the ETA's pace", () => {
+    const model = new FakeModel({ n_trials: 50, step_trials: 2 });
+    const { el } = mount(render, model);
+    // 30 s since the start, 20 of them paused: 3 trials in 10 s of running, 7 left.
+    model.deliver(status({ paused_total: 20, paused_since: null }));
+    expect(el.querySelector(".hcw-elapsed")!.textContent).toMatch(/^elapsed 0:1\d$/);
+    expect(el.querySelector(".hcw-eta")!.textContent).toMatch(/^ETA 0:2\d$/);
+    // Paused since 1020: the clock stops there however long the pause lasts.
+    model.deliver({ type: "delta", status: "paused", paused_total: 0, paused_since: 1020, now: 1030 });
+    expect(el.querySelector(".hcw-elapsed")!.textContent).toBe("elapsed 0:20");
+    expect(el.querySelector(".hcw-eta")!.textContent).toBe("ETA –");
+  });
+
   it("sends controls with their counts and shows a refusal inline", async () => {
     const model = new FakeModel({ n_trials: 50, step_trials: 2 });
     const { el } = mount(render, model);

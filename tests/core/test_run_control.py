@@ -236,6 +236,25 @@ def test_reasons_say_why() -> None:
     assert run.status == "stopped" and run.status_reason == "stopped by request"
 
 
+def test_time_spent_paused_is_recorded_for_the_elapsed_time_and_eta() -> None:
+    run = Run(quick, SPACE, seed=0)
+    run.step(2)  # runs 2 trials, then pauses
+    assert run.wait(timeout=30) and run.status == "paused"
+    event = run.status_event()
+    assert event["paused_since"] is not None and event["paused_total"] == 0.0
+    time.sleep(0.3)
+    run.step(2)  # leaving the pause adds it up
+    assert run.wait(timeout=30)
+    event = run.status_event()
+    assert event["paused_total"] >= 0.3
+    run.stop()
+    stopped = run.status_event()
+    assert stopped["paused_since"] is None and stopped["paused_total"] >= event["paused_total"]
+    run.start(n_trials=1)  # a new start counts from zero
+    assert run.wait(timeout=30)
+    assert run.status_event()["paused_total"] == 0.0
+
+
 def test_steps_add_up_and_resume_after_a_step_ends_the_budget() -> None:
     gate = threading.Event()
     run = Run(lambda c: gate.wait(30) and c["x"], SPACE, sampler=RandomSampler(seed=0))

@@ -85,6 +85,18 @@ def test_progress_and_eta_at_the_pace_since_the_last_start() -> None:
     assert progress(status, now=1060.0)["eta"] == 210.0
 
 
+def test_time_spent_paused_is_neither_elapsed_nor_pace() -> None:
+    # 60 s since the start, 20 of them paused (a pause that ended): 20 trials in 40 s of
+    # running; the ETA is what it was before the pause, not slowed by it.
+    resumed = {"status": "running", "done": 30, "budget": 100, "started_at": 1000.0,
+               "done_at_start": 10, "now": 1060.0, "paused_total": 20.0, "paused_since": None}
+    assert progress(resumed)["elapsed"] == 40.0 and progress(resumed)["eta"] == 140.0
+    # Paused now, since 1050: the clock stops there.
+    paused = {**resumed, "status": "paused", "paused_total": 0.0, "paused_since": 1050.0}
+    assert progress(paused)["elapsed"] == 50.0
+    assert progress(paused, now=1500.0)["elapsed"] == 50.0
+
+
 def test_progress_without_budget_pace_or_start_has_no_eta() -> None:
     assert progress({"status": "running", "done": 5, "budget": None, "started_at": 0.0,
                      "now": 10.0}) == {"done": 5, "budget": None, "fraction": None,
