@@ -298,6 +298,9 @@ export class ParallelCoords {
       const vb = b.state === "complete" && b.value !== null ? -sign * b.value : -Infinity;
       return va - vb;
     });
+    // The failed slot's label only while there is a failed trial to sit there.
+    const anyFailed = rows.some((r) => r.state === "failed" && r.review !== "rejected");
+    select(this.svgEl).select(".hcw-pc-failed-label").attr("display", anyFailed ? null : "none");
     const frag = document.createDocumentFragment();
     for (const r of rows) {
       const p = document.createElementNS("http://www.w3.org/2000/svg", "path");

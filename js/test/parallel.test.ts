@@ -71,6 +71,19 @@ describe("ParallelCoords", () => {
     const cats = [...el.querySelectorAll('g.hcw-pc-axis[data-param="loss"] .tick text')].map((t) => t.textContent);
     expect(cats).toEqual(["a", "b", "c"]);
     expect(el.querySelectorAll("g.hcw-pc-axis").length).toBe(4); // and the objective
+    expect(el.querySelector(".hcw-pc-failed-label")!.getAttribute("display")).toBeNull();
+  });
+
+  it("marks running trials apart from rejected ones and labels the failed slot only when used", () => {
+    const { el, pc } = mount(() => ({ type: "ack", id: "1", ok: true, error: null }));
+    const running = new Map([...rows()].filter(([n]) => n !== 3));
+    running.set(5, decodeRow([5, "r", null, "m", null, 0, null, [0.03, 4, "c"], 0] as any[]));
+    pc.setRows(running);
+    const line = el.querySelector('path.hcw-pc-line[data-n="5"]')!;
+    expect(line.classList.contains("hcw-pending")).toBe(true);
+    expect(line.classList.contains("hcw-rejected")).toBe(false);
+    // No failed trial: no "failed" label over the objective axis.
+    expect(el.querySelector(".hcw-pc-failed-label")!.getAttribute("display")).toBe("none");
   });
 
   it("a brush selects trials; 'narrow to this' sends the edit and a refusal shows inline", async () => {
