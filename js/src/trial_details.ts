@@ -49,7 +49,7 @@ export function fullPrecisionCopy(panel: HTMLElement): (e: ClipboardEvent) => vo
   };
 }
 
-export function renderDetails(panel: HTMLElement, rec: any, metric: string, act: Act, notice: (text: string, ok: boolean) => void, close: () => void): void {
+export function renderDetails(panel: HTMLElement, rec: any, metric: string, act: Act, notice: (text: string, ok: boolean, keep?: boolean) => void, close: () => void): void {
   panel.hidden = false;
   panel.dataset.number = String(rec.number);
   const cfg = h("table", { class: "hcw-config" });
@@ -63,7 +63,9 @@ export function renderDetails(panel: HTMLElement, rec: any, metric: string, act:
     prov.append(h("div", {}, `last edit before it: #${ev.seq} ${ev.kind} ${payload} (${ev.source})`));
   }
   if (rec.score) {
-    prov.append(h("div", {}, "why chosen: " + Object.entries(rec.score).map(([k, v]) => `${k}=${short(v)}`).join(", ")));
+    // The parts of the score; their pulls are in the "why this trial" text above.
+    const parts = Object.entries(rec.score).filter(([k]) => !k.startsWith("pull_"));
+    prov.append(h("div", {}, "why chosen: " + parts.map(([k, v]) => `${k}=${short(v)}`).join(", ")));
   }
   if (rec.enqueued !== undefined && rec.enqueued !== null) prov.append(h("div", {}, `enqueued by event #${rec.enqueued}`));
   const parts: Node[] = [h("strong", {}, `Trial ${rec.number}`)];
@@ -91,7 +93,7 @@ export function renderDetails(panel: HTMLElement, rec: any, metric: string, act:
           await navigator.clipboard.writeText(text);
           notice(`Trial ${rec.number}'s configuration copied.`, true);
         } catch {
-          notice(text, true); // no clipboard (an insecure page): show it to copy by hand
+          notice(text, true, true); // no clipboard (an insecure page): shown to copy by hand
         }
         return;
       }

@@ -26,6 +26,8 @@ import { Channel, decodeRow, ensureStyles, fmt, frameScheduler, h, type Msg, typ
 import { fullPrecisionCopy, renderDetails, renderQueue, type Act, type QueueItem } from "./trial_details";
 
 export const ROW_HEIGHT = 24;
+/** How long what an action did stays on screen. */
+export const NOTICE_MS = 8000;
 const OVERSCAN = 8;
 const VIEWPORT_H = 300;
 const FIXED = ["number", "state", "value", "origin", "review", "version", "duration"] as const;
@@ -287,9 +289,16 @@ function render({ model, el }: RenderProps<Model>): () => void {
   }
   const schedule = frameScheduler(paint);
 
-  const say = (text: string, ok: boolean) => {
+  // What an action did is news for a moment ("…: it runs next" is false once it has run): it
+  // fades after NOTICE_MS. An error stays until the next action, and so does a notice the
+  // person must act on (a configuration shown to copy by hand).
+  let fade: ReturnType<typeof setTimeout> | null = null;
+  const say = (text: string, ok: boolean, keep = false) => {
+    if (fade !== null) clearTimeout(fade);
+    fade = null;
     notice.textContent = ok ? text : "";
     error.textContent = ok ? "" : text;
+    if (ok && !keep) fade = setTimeout(() => { fade = null; notice.textContent = ""; }, NOTICE_MS);
   };
 
   async function review(n: number, action: string): Promise<void> {
@@ -381,6 +390,7 @@ function render({ model, el }: RenderProps<Model>): () => void {
   });
   channel.snapshot();
   return () => {
+    if (fade !== null) clearTimeout(fade);
     unmount();
     model.off("change:selected", onSelected);
     channel.dispose();

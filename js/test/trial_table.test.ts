@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
-import view, { ROW_HEIGHT } from "../src/trial_table";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import view, { NOTICE_MS, ROW_HEIGHT } from "../src/trial_table";
 import { FakeModel, frame, mount } from "./fake_model";
 
 // The view is reached through its default export only, as anywidget does.
@@ -195,6 +195,30 @@ describe("TrialTable: following the run, selection, queue and feedback", () => {
     await frame();
     expect(btn.disabled).toBe(false);
     expect(el.querySelector(".hcw-notice")!.textContent).toContain("enqueued: it runs next (2 in the queue)");
+  });
+
+  it("lets what an action did fade, and keeps an error", async () => {
+    const { model, el } = setup(20);
+    await frame();
+    el.querySelector<HTMLElement>('.hcw-row[data-number="3"] .hcw-c-state')!.click();
+    model.ack("details", true, null, { number: 3, state: "complete", value: 0.5, params: { lr: 0.01, loss: "a" }, origin: "model", version: 0, duration: 1 });
+    await frame();
+    vi.useFakeTimers();
+    try {
+      el.querySelector<HTMLButtonElement>('.hcw-details button[data-action="enqueue-copy"]')!.click();
+      model.ack("action", true, null, { queue: 1 });
+      await vi.advanceTimersByTimeAsync(40);
+      const notice = el.querySelector(".hcw-notice")!;
+      expect(notice.textContent).toContain("it runs next");
+      await vi.advanceTimersByTimeAsync(NOTICE_MS);
+      expect(notice.textContent).toBe(""); // it ran long ago, perhaps: the line does not stay
+      el.querySelector<HTMLButtonElement>('.hcw-details button[data-action="use-as-prior"]')!.click();
+      model.ack("action", false, "parameter 'lr': pinned");
+      await vi.advanceTimersByTimeAsync(NOTICE_MS + 40);
+      expect(el.querySelector(".hcw-error")!.textContent).toContain("pinned");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("shows the queue and clears it", async () => {
