@@ -118,12 +118,23 @@ function render({ model, el }: RenderProps): () => void {
       status.textContent = s.error;
       return;
     }
-    status.textContent = `${s.n} completed trials · importance: PED-ANOVA (what matters among the good ones)`;
+    paintStatus();
     drawImportance(impBox, s.importance ?? [], "importance (bars: share; whiskers: spread over refits)");
     drawHistory(histBox, st.history, st.names);
     if (s.pair) drawPair(pairBox, s.pair, st.direction);
     else pairBox.replaceChildren();
     paintDependence();
+  }
+
+  /** Which trials the insights were computed on: they refresh every few trials, so the run
+   * has usually gone on since ("13 completed trials" beside a run of 34 read as the run's). */
+  function paintStatus(): void {
+    const s = st.summary;
+    if (!s || s.error) return;
+    let done = 0;
+    for (const r of st.rows.values()) if (r.state === "complete" && r.review !== "rejected") done++;
+    const on = done > s.n ? `insights on ${s.n} of ${done} completed trials (they update as trials come in)` : `insights on ${s.n} completed trials`;
+    status.textContent = `${on} · importance: PED-ANOVA (what matters among the good ones)`;
   }
 
   function paintFanova(): void {
@@ -165,6 +176,7 @@ function render({ model, el }: RenderProps): () => void {
     lastRows = Date.now();
     pc.setRows(st.rows);
     paintDependence();
+    paintStatus();
   });
   function paintRows(): void {
     if (rowTimer !== null) return;

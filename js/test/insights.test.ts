@@ -60,6 +60,13 @@ describe("Insights", () => {
     model.deliver({ type: "insight", kind: "summary", summary: SUMMARY, history: { n: 12, shares: { x: 0.9, loss: 0.1 } } });
     expect(el.querySelector(".hcw-insights")!.getAttribute("data-n")).toBe("12");
     expect(el.querySelector('.hcw-pd[data-param="x"] line.hcw-pd-prior')).not.toBeNull();
+    const status = el.querySelector(".hcw-ins-status")!;
+    expect(status.textContent).toMatch(/^insights on 12 completed trials · importance/);
+    // The run goes on past the summary's trials: the line says so, not "12 completed trials".
+    model.deliver({ type: "delta", rows: Array.from({ length: 16 }, (_, i) => row(10 + i, 0.5, 0.5)) });
+    await new Promise((r) => setTimeout(r, 500));
+    await frame();
+    expect(status.textContent).toMatch(/^insights on 12 of 18 completed trials \(they update as trials come in\)/);
   });
 
   it("asks for fANOVA, shows its progress, then its bars", async () => {
