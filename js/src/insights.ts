@@ -121,7 +121,7 @@ function render({ model, el }: RenderProps): () => void {
     paintStatus();
     drawImportance(impBox, s.importance ?? [], "importance (bars: share; whiskers: spread over refits)");
     drawHistory(histBox, st.history, st.names);
-    if (s.pair) drawPair(pairBox, s.pair, st.direction);
+    if (s.pair) drawPair(pairBox, s.pair, st.direction, st.axes);
     else pairBox.replaceChildren();
     paintDependence();
   }

@@ -283,7 +283,23 @@ export function dependenceDomain(pd: Record<string, Curve>): [number, number] {
 }
 
 // -- the pair's heat map -----------------------------------------------------------------------
-export function drawPair(box: HTMLElement, pair: Pair, direction: string, width = 300): void {
+/** A continuous scale over a numeric grid's cells (the grid is even on the parameter's own
+ * scale, each value a cell's centre), for ticks at round values instead of at grid values
+ * (8.1e-5, 0.0066 read as noise); null for a categorical or too short grid. */
+function gridScale(values: Scalar[], axis: Axis | undefined, range: [number, number]): any {
+  const v = values as number[];
+  if (!axis || axis.kind === "categorical" || v.length < 2 || !v.every((x) => typeof x === "number" && isFinite(x))) return null;
+  const n = v.length - 1;
+  if (axis.log) {
+    if (v[0] <= 0) return null;
+    const half = Math.pow(v[n] / v[0], 1 / (2 * n));
+    return scaleLog().domain([v[0] / half, v[n] * half]).range(range);
+  }
+  const half = (v[n] - v[0]) / (2 * n);
+  return scaleLinear().domain([v[0] - half, v[n] + half]).range(range);
+}
+
+export function drawPair(box: HTMLElement, pair: Pair, direction: string, axes: Axis[] = [], width = 300): void {
   box.replaceChildren();
   const head = document.createElement("div");
   head.className = "hcw-ins-title";
@@ -309,12 +325,17 @@ export function drawPair(box: HTMLElement, pair: Pair, direction: string, width 
       .append("title").text(`${pair.a}=${fmt(pair.x[i])}, ${pair.b}=${fmt(pair.y[j])}: ${fmt(v)} ± ${fmt(pair.std[i][j])}`);
   }));
   const every = (n: number) => (i: number) => i % Math.max(1, Math.ceil(n / 4)) === 0 || i === n - 1;
-  g.append("g").attr("transform", `translate(0,${m.t + size})`).call(
-    axisBottom(xs).tickValues(pair.x.map((_, i) => i).filter(every(pair.x.length)))
-      .tickFormat((i) => fmt(pair.x[i as number], 2)));
-  g.append("g").attr("transform", `translate(${m.l},0)`).call(
-    axisLeft(ys).tickValues(pair.y.map((_, i) => i).filter(every(pair.y.length)))
-      .tickFormat((i) => fmt(pair.y[i as number], 2)));
+  const axisOf = (name: string) => axes.find((a) => a.name === name);
+  const cx = gridScale(pair.x, axisOf(pair.a), [m.l, m.l + size]);
+  const cy = gridScale(pair.y, axisOf(pair.b), [m.t + size, m.t]);
+  g.append("g").attr("class", "hcw-pair-x").attr("transform", `translate(0,${m.t + size})`).call(
+    cx ? numericTicks(axisBottom(cx), cx, 4, !!axisOf(pair.a)?.log)
+      : axisBottom(xs).tickValues(pair.x.map((_, i) => i).filter(every(pair.x.length)))
+        .tickFormat((i) => fmt(pair.x[i as number], 2)));
+  g.append("g").attr("class", "hcw-pair-y").attr("transform", `translate(${m.l},0)`).call(
+    cy ? numericTicks(axisLeft(cy), cy, 4, !!axisOf(pair.b)?.log)
+      : axisLeft(ys).tickValues(pair.y.map((_, i) => i).filter(every(pair.y.length)))
+        .tickFormat((i) => fmt(pair.y[i as number], 2)));
   g.append("text").attr("x", m.l + size / 2).attr("y", height - 2).attr("text-anchor", "middle")
     .attr("class", "hcw-axis-label").text(pair.a);
   g.append("text").attr("transform", `translate(11,${m.t + size / 2}) rotate(-90)`)

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { drawPair } from "../src/insights_charts";
 import view from "../src/insights";
 import { FakeModel, frame, mount } from "./fake_model";
 
@@ -87,5 +88,24 @@ describe("Insights", () => {
     expect(btn.disabled).toBe(false);
     cleanup();
     expect(model.listeners("msg:custom")).toBe(0);
+  });
+
+  it("puts the pair map's ticks at round values of each parameter's own scale", () => {
+    const box = document.createElement("div");
+    document.body.append(box);
+    // Grids as the kernel sends them: even on a log scale (C), and on a linear one (x).
+    const C = [1e-3, 1e-3 * 10 ** 1.5, 1, 10 ** 1.5, 1000];
+    const x = [0, 2.5, 5, 7.5, 10];
+    const pair = { a: "C", b: "x", x: C, y: x, mean: C.map(() => x.map(() => 1)), std: C.map(() => x.map(() => 0)), strength: 0.2 };
+    const axes = [
+      { name: "C", kind: "float", log: true, low: 1e-3, high: 1000, choices: null, range: null, allowed: null, pin: null, prior: null },
+      { name: "x", kind: "float", log: false, low: 0, high: 10, choices: null, range: null, allowed: null, pin: null, prior: null },
+    ];
+    drawPair(box, pair, "minimize", axes);
+    const labels = (sel: string) => [...box.querySelectorAll(`${sel} .tick text`)].map((t) => t.textContent).filter((t) => t);
+    expect(labels(".hcw-pair-x")).toEqual(expect.arrayContaining(["0.01", "1", "100"]));
+    expect(labels(".hcw-pair-x").every((t) => /^(1e-?\d+|0\.0*1|1|10+)$/.test(t!))).toBe(true);
+    expect(labels(".hcw-pair-y")).toEqual(["0", "2", "4", "6", "8", "10"]);
+    box.remove();
   });
 });
