@@ -332,10 +332,11 @@ class CostCurve(w.VBox):
         for series in (self.rules, self.best, self.points, self.failed, self.flags):
             series.flush()
         best = self.best.points()
-        # The flat end of the best line reaches the newest trial in steps of 8, not on every
-        # batch: it is one more message per batch otherwise.
-        end = math.ceil(max(self._max_x, 0.0) / 8) * 8
-        x = [best[-1][0], max(end, best[-1][0])] if best else []
+        # The flat end of the best line reaches the newest trial, no further: it was rounded up
+        # to a multiple of 8 to save a message per batch, and so drew trials that do not exist
+        # (a run ending at trial 51 showed its best line to 56). One small message per batch
+        # (batches, not trials) is the price.
+        x = [best[-1][0], max(self._max_x, best[-1][0])] if best else []
         y = [best[-1][1]] * 2 if best else []
         if list(self.best_tail.x) != x or list(self.best_tail.y) != y:
             with self.best_tail.hold_sync():

@@ -73,6 +73,8 @@ def test_curve_draws_trials_rejections_and_flags(recorder: Recorder) -> None:
     assert min(best_after) > min(best_before)  # the rejected trial is no longer the best
     flags = [str(n) for m in curve.flags.marks for n in m.names]
     assert any("rejected trial" in f for f in flags)
+    # The best line's flat end reaches the newest trial and stops there.
+    assert list(curve.best_tail.x)[-1] == 39
     curve.log_toggle.value = True
     assert isinstance(curve.points.marks[0].scales["y"], bq.LogScale)
     curve.close()
