@@ -68,6 +68,8 @@ const CSS = `
 .hcw-space-editor .hcw-error:empty { display:none; }
 .hcw-prior-health { color:#555; font-size:11px; margin-top:1px; }
 .hcw-prior-health[data-state="none"] { display:none; }
+.hcw-param[data-dragging="prior"] .hcw-prior-health { opacity:.35; }
+.hcw-param[data-dragging="prior"] .hcw-prior-health::before { content:"(the prior in force) "; }
 .hcw-prior-health[data-state="waiting"] { color:#888; }
 .hcw-prior-health[data-state="ok"] { color:#2a7a2a; }
 .hcw-prior-health[data-state="wrong"] { color:#8a4b00; background:#fff4e0; border-left:3px solid #e69500;
