@@ -39,4 +39,8 @@ def load(cls: type[Run], storage: str | BaseStorage, study_name: str,
         if seq is not None:
             steering.mark_consumed(int(seq), trial.number)
     run.trials_before = run.records_.counts()["total"]
+    # "idle" alone reads as a run that never ran: say what was loaded and how to go on.
+    go_on = ("start() or step() continues it" if objective is not None
+             else "pass objective= to Run.load to continue it")
+    run.control.reason = f"loaded from storage with {run.trials_before} trials; {go_on}"
     return run

@@ -72,8 +72,14 @@ def test_sqlite_restart_restores_trials_and_steering(tmp_path: Path) -> None:
     same_rows(again.records(), first.records())
     assert again.best_config() == first.best_config()
     assert again.space.to_dict() == first.space.to_dict()
+    n = len(first.records())
+    assert again.status == "idle"
+    assert again.status_reason == (f"loaded from storage with {n} trials; pass objective= to "
+                                   "Run.load to continue it")
     # ... and it continues with an objective.
     more = Run.load(url, "demo", objective=objective)
+    assert more.status_reason == (f"loaded from storage with {n} trials; start() or step() "
+                                  "continues it")
     more.start(n_trials=3)
     more.wait(timeout=30)
     rows = more.records()
