@@ -15,7 +15,9 @@ together, applied together, taken back together by one ``undo()``.
 
 A prior and a range that disagree are both accepted: a prior outside the current range (or on a
 choice that is not allowed), or a narrowing that leaves an existing prior outside, is logged
-with a ``note`` in its payload saying that the prior now acts truncated to the range.
+with a ``note`` in its payload saying that the prior now acts truncated to the range. A prior on
+a pinned parameter, and an enqueued configuration outside the ranges, choices or pins in force
+(it runs as given), are noted the same way.
 """
 
 from __future__ import annotations
@@ -190,8 +192,12 @@ class Steering:
 
     def enqueue(self, config: Mapping[str, Any], *, source: str = "code") -> SteeringEvent:
         """Run ``config`` next (after configurations enqueued before it)."""
-        ev = self._edit(source, "enqueue",
-                        lambda st: {"config": self.space.validate_config(config)})
+        def validate(st: SteeringState) -> dict[str, Any]:
+            cfg = self.space.validate_config(config)
+            note = check.enqueued_note(st, cfg)
+            return {"config": cfg} if note is None else {"config": cfg, "note": note}
+
+        ev = self._edit(source, "enqueue", validate)
         assert ev is not None
         return ev
 

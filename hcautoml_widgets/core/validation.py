@@ -7,7 +7,7 @@ is appended to the log, so a refused edit changes nothing.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from hcautoml_widgets.core.events import SteeringState
@@ -38,6 +38,18 @@ def _number(spec: ParamSpec, what: str, value: Any) -> float | int:
     return float(value)
 
 
+def _onto_grid(spec: ParamSpec, x: float | int) -> float | int:
+    """A bound within float noise of a grid point, as that grid point: the sampler hands out
+    grid values, and a range of [5e-118, 1] on a 0.1 grid would hold its own sampled 0.0 just
+    outside it (and [0.30000000000000004, ...] would leave out 0.3)."""
+    assert spec.low is not None and spec.step is not None
+    k = (float(x) - float(spec.low)) / spec.step
+    if abs(k - round(k)) >= 1e-9:
+        return x
+    on = round(float(spec.low) + round(k) * spec.step, 12)
+    return round(on) if spec.kind == "int" else on
+
+
 def narrow(space: SearchSpace, state: SteeringState, name: Any, low: Any, high: Any) -> dict:
     spec = param(space, name)
     if not spec.is_numeric:
@@ -46,6 +58,8 @@ def narrow(space: SearchSpace, state: SteeringState, name: Any, low: Any, high: 
             "use allow() for categorical ones"
         )
     lo, hi = _number(spec, "low", low), _number(spec, "high", high)
+    if spec.step is not None:
+        lo, hi = _onto_grid(spec, lo), _onto_grid(spec, hi)
     if spec.log and (lo <= 0 or hi <= 0):
         raise ValueError(
             f"parameter '{spec.name}': bounds must be positive on a log scale, got [{lo}, {hi}]"
@@ -180,7 +194,29 @@ def prior(space: SearchSpace, state: SteeringState, name: Any, value: Any,
     elif v not in state.allowed[spec.name]:
         out["note"] = truncated_note(spec.name, v,
                                      f"the allowed choices {list(state.allowed[spec.name])}")
+    if spec.name in state.pins:
+        pinned = (f"parameter '{spec.name}' is pinned at {state.pins[spec.name]!r}: the prior "
+                  "acts once it is unpinned")
+        out["note"] = f"{out['note']}; {pinned}" if "note" in out else pinned
     return out
+
+
+def enqueued_note(state: SteeringState, config: Mapping[str, Any]) -> str | None:
+    """What an enqueued configuration does against the steering in force: it runs as given (the
+    person asked for exactly it), and the log says where it leaves the ranges, choices or pins,
+    so that a trial outside them is not a surprise later."""
+    out = []
+    for name, v in config.items():
+        if name in state.pins and state.pins[name] != v:
+            out.append(f"'{name}' = {v!r} while it is pinned at {state.pins[name]!r}")
+        elif name in state.ranges and isinstance(v, (int, float)) and not isinstance(v, bool):
+            lo, hi = state.ranges[name]
+            if not lo <= v <= hi:
+                out.append(f"'{name}' = {v!r} lies outside the current range [{lo}, {hi}]")
+        elif name in state.allowed and v not in state.allowed[name]:
+            out.append(f"'{name}' = {v!r} is not among the allowed choices "
+                       f"{list(state.allowed[name])}")
+    return "; ".join(out) + ": it runs as given" if out else None
 
 
 def clear_prior(space: SearchSpace, state: SteeringState, name: Any) -> dict:

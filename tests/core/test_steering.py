@@ -250,6 +250,33 @@ def test_a_prior_outside_the_range_is_accepted_and_says_it_is_truncated(
     assert "note" not in steering.prior("x", 0.5).payload  # type: ignore[union-attr]
 
 
+def test_a_prior_on_a_pinned_parameter_and_an_enqueue_outside_the_steering_say_so(
+        steering: Steering) -> None:
+    steering.pin("depth", 4)
+    note = steering.prior("depth", 6).payload["note"]  # type: ignore[union-attr]
+    assert note == "parameter 'depth' is pinned at 4: the prior acts once it is unpinned"
+    steering.narrow("x", 0, 0.5)
+    steering.allow("kind", ["b"])
+    ev = steering.enqueue(dict(_CFG))  # x 1.0, kind "a", depth 8: outside all three
+    assert ev.payload["note"] == (
+        "'depth' = 8 while it is pinned at 4; 'kind' = 'a' is not among the allowed choices "
+        "['b']; 'x' = 1.0 lies outside the current range [0.0, 0.5]: it runs as given")
+    assert ev.payload["config"] == steering.space.validate_config(_CFG)  # queued as given
+    steering.allow("kind", ["a", "b"])
+    inside = steering.enqueue({**_CFG, "x": 0.25, "depth": 4})
+    assert "note" not in inside.payload
+    assert [c["x"] for _, c in steering.pending()] == [1.0, 0.25]
+
+
+def test_a_bound_within_float_noise_of_a_grid_point_is_that_point(steering: Steering) -> None:
+    # "drop" has step 0.1: the sampler hands out grid values, which must lie inside the range
+    # (the stress test found 0.0 sampled under [5.5e-118, 0.5]).
+    steering.narrow("drop", 5.5e-118, 0.30000000000000004)
+    assert steering.state.ranges["drop"] == (0.0, 0.3)
+    steering.narrow("drop", 0.15, 0.4)  # between grid points: kept as given
+    assert steering.state.ranges["drop"] == (0.15, 0.4)
+
+
 # -- edits that change nothing are not logged --------------------------------------------------
 NO_OPS: list[tuple[str, Callable[[Steering], Any], Callable[[Steering], Any]]] = [
     ("reject a rejected trial", lambda s: s.reject(3), lambda s: s.reject(3)),
