@@ -92,7 +92,8 @@ class AttachedRun(Run):
 
     @property
     def status_reason(self) -> str | None:
-        return f"{self.workers_alive} worker(s) alive"
+        n = self.workers_alive
+        return f"{n} worker{'' if n == 1 else 's'} alive"
 
     @property
     def workers_alive(self) -> int:

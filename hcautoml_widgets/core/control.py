@@ -165,7 +165,9 @@ class Controller:
         how many worker threads the caller must launch."""
         with self._cond:
             if self.status not in ENDED:
-                return self._refused(f"already {self.status}: start() does nothing"), 0
+                hint = ("; resume() runs on, step(n) runs n more"
+                        if self.status == Status.PAUSED else "")
+                return self._refused(f"already {self.status}: start() does nothing{hint}"), 0
             self.limit = None if n_trials is None else self.started + n_trials
             self.requested = n_trials
             self.pause_at = None

@@ -115,6 +115,14 @@ class Run:
         self.steering.bind_store(self._save_event)
         self.steering.subscribe(self._on_steering)
 
+    def __repr__(self) -> str:
+        counts = self.counts
+        best = self.records_.best
+        shown = ("no completed trial" if best is None else
+                 f"best {self.metric} {best['value']:.6g} (trial {best['number']})")
+        return (f"<hcw.Run {self.study.study_name!r}: {self.status}, {counts['total']} trials "
+                f"({counts['complete']} complete, {counts['failed']} failed), {shown}>")
+
     # -- state --------------------------------------------------------------------------------
     @property
     def status(self) -> str:

@@ -230,9 +230,12 @@ def _steering_sentence(held: Mapping[str, Any]) -> str:
     parts += [(f"a {p['confidence']}-confidence prior" if p["confidence"] else "the space's prior")
               + f" {k} ≈ {_r(p['value'])}" for k, p in held["priors"].items()]
     if held["rejected"]:
-        parts.append(f"{len(held['rejected'])} rejected trial(s) hidden from the model")
+        k = len(held["rejected"])
+        parts.append(f"{k} rejected {'trial' if k == 1 else 'trials'} hidden from the model")
     if held["accepted"]:
-        parts.append(f"accepted trial(s) {', '.join(map(str, held['accepted']))} as evidence")
+        acc = held["accepted"]
+        parts.append(f"accepted {'trial' if len(acc) == 1 else 'trials'} "
+                     f"{', '.join(map(str, acc))} as evidence")
     v = held["version"]
     if not parts:
         return (f"No constraint or prior was in force (steering version {v})." if v else

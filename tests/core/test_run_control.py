@@ -281,7 +281,16 @@ def test_wrong_state_calls_are_harmless_and_say_so() -> None:
     run.start(n_trials=1000)
     with pytest.warns(RunStateWarning, match="already running"):
         run.start()
+    run.pause()
+    with pytest.warns(RunStateWarning, match=r"already paused: start\(\) does nothing; "
+                       r"resume\(\) runs on, step\(n\) runs n more"):
+        run.start()
     run.stop()
+    shown = repr(run)
+    assert shown.startswith(f"<hcw.Run {run.study.study_name!r}: stopped, ")
+    assert f"({run.counts['complete']} complete, 0 failed), best value " in shown
+    assert repr(Run(quick, SPACE, seed=0)).endswith("0 trials (0 complete, 0 failed), "
+                                                    "no completed trial>")
     with pytest.raises(ValueError, match="n_trials"):
         run.start(n_trials=-1)
     with pytest.raises(ValueError, match="positive integer"):
