@@ -134,7 +134,10 @@ function render({ model, el }: RenderProps): () => void {
     let done = 0;
     for (const r of st.rows.values()) if (r.state === "complete" && r.review !== "rejected") done++;
     const on = done > s.n ? `insights on ${s.n} of ${done} completed trials (they update as trials come in)` : `insights on ${s.n} completed trials`;
-    status.textContent = `${on} · importance: PED-ANOVA (what matters among the good ones)`;
+    // PED-ANOVA (Optuna's default quantile, 10 %) compares the best trials with all the trials
+    // the sampler chose, not with the whole space: say so, or it reads as a disagreement with
+    // the partial dependence below, which models the objective everywhere.
+    status.textContent = `${on} · importance: PED-ANOVA (what sets the best 10% of trials apart from the others; fANOVA: the whole space)`;
   }
 
   function paintFanova(): void {
