@@ -294,6 +294,7 @@ class Controller:
         with self._cond:
             self._unentered.discard(threading.get_ident())
             self.active -= 1
+            self._pause_clock()
             self._failures_in_row = self._failures_in_row + 1 if failed else 0
             if self._failures_in_row >= self.max_consecutive_failures:
                 self.fail(f"{self._failures_in_row} trials in a row failed; last error: {error}")
@@ -343,14 +344,21 @@ class Controller:
             self._cond.notify_all()
 
     def _set(self, status: Status, reason: str | None) -> None:
-        if status == Status.PAUSED and self.paused_since is None:
-            self.paused_since = time.time()
-        elif status != Status.PAUSED and self.paused_since is not None:
-            self.paused_total += time.time() - self.paused_since
-            self.paused_since = None
         self.status = status
+        self._pause_clock()
         self.reason = reason
         self._changed()
+
+    def _pause_clock(self) -> None:
+        """Paused time runs while the run is paused with no trial inside its objective: a step
+        pauses when its last trial is claimed and pause() while trials finish, and that running
+        time is not a pause (four step(1) of 0.5 s trials read elapsed 0)."""
+        idle = self.status == Status.PAUSED and self.active == 0
+        if idle and self.paused_since is None:
+            self.paused_since = time.time()
+        elif not idle and self.paused_since is not None:
+            self.paused_total += time.time() - self.paused_since
+            self.paused_since = None
 
     def _changed(self) -> None:
         self._cond.notify_all()

@@ -255,6 +255,23 @@ def test_time_spent_paused_is_recorded_for_the_elapsed_time_and_eta() -> None:
     assert run.status_event()["paused_total"] == 0.0
 
 
+def test_a_trial_still_running_when_the_run_pauses_is_not_paused_time() -> None:
+    # A step pauses the run when its last trial is claimed, pause() while trials finish: the
+    # pause clock starts once no trial is inside its objective.
+    from hcautoml_widgets.insights.progress import progress
+
+    run = Run(lambda c: time.sleep(0.2) or c["x"], SPACE, sampler=RandomSampler(seed=0))
+    for _ in range(4):
+        run.step(1)
+        assert run.wait(timeout=30)
+        time.sleep(0.3)  # paused, nothing running
+    event = run.status_event()
+    elapsed = progress(event, now=time.time())["elapsed"]
+    assert elapsed is not None and elapsed >= 0.75  # four trials of 0.2 s ran
+    assert event["paused_total"] >= 0.85  # three pauses of 0.3 s have ended; one is on
+    assert event["paused_since"] is not None
+
+
 def test_steps_add_up_and_resume_after_a_step_ends_the_budget() -> None:
     gate = threading.Event()
     run = Run(lambda c: gate.wait(30) and c["x"], SPACE, sampler=RandomSampler(seed=0))
