@@ -383,7 +383,9 @@ class SteeredSampler(BaseSampler):
             return ctx.state.pins[name], "pinned"
         tpe_model = isinstance(self.base_sampler, TPESampler) and origin == "model"
         if tpe_model:
-            how = "prior" if ctx.chosen_from == "prior" else "model"
+            # A candidate drawn from the priors keeps the model's values of the parameters
+            # without one: those are the model's.
+            how = "prior" if ctx.chosen_from == "prior" and name in ctx.state.priors else "model"
         else:
             how = origin
             prior = ctx.state.priors.get(name)

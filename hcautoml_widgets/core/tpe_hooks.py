@@ -71,19 +71,25 @@ def _augment(ctx: TrialContext, samples: dict[str, np.ndarray],
 
     if ctx.has_beliefs(names):
         base_rows = np.arange(n) if n else np.zeros(0, dtype=int)
-        prior_rows = {k: v[base_rows].copy() for k, v in samples.items()}
-        for name in names:
-            spec = ctx.spec(name)
-            if spec is None:
-                continue
-            prior = ctx.state.priors.get(name)
-            if prior is not None and name in ctx.weights and name not in ctx.state.pins:
-                prior_rows[name] = ctx.draw_prior(spec, prior, n)
-            elif not ctx.feasible(name, prior_rows[name]).all():
-                bad = ~ctx.feasible(name, prior_rows[name])
-                prior_rows[name][bad] = ctx.draw_uniform(spec, int(bad.sum()))
-        parts.append(prior_rows)
-        source += ["prior"] * n
+        # Candidates drawn from the priors only when one of these parameters has a prior in
+        # force: otherwise the block held copies of the model's candidates (or uniform redraws)
+        # labelled "prior", and a trial steered only by accepted trials, or a parameter without
+        # a prior sampled on its own, was explained as "proposed by your prior".
+        drawn = [name for name in names if name in ctx.state.priors and name in ctx.weights
+                 and name not in ctx.state.pins and ctx.spec(name) is not None]
+        if drawn:
+            prior_rows = {k: v[base_rows].copy() for k, v in samples.items()}
+            for name in names:
+                spec = ctx.spec(name)
+                if spec is None:
+                    continue
+                if name in drawn:
+                    prior_rows[name] = ctx.draw_prior(spec, ctx.state.priors[name], n)
+                elif not ctx.feasible(name, prior_rows[name]).all():
+                    bad = ~ctx.feasible(name, prior_rows[name])
+                    prior_rows[name][bad] = ctx.draw_uniform(spec, int(bad.sum()))
+            parts.append(prior_rows)
+            source += ["prior"] * n
         # Candidates around an accepted trial and around the incumbent are labelled apart from
         # the priors' draws, so that "why this trial" says which the winner came from and the
         # priors' health counts only draws from the priors as the belief's.

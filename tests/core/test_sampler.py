@@ -279,6 +279,9 @@ def test_a_trial_chosen_near_an_accepted_trial_is_the_models_and_says_so() -> No
     steering.bind_trials(lambda n: 0 <= n < len(study.trials))
     first = run_trials(study, space, 6, lambda c: abs(c["x"] - 2) + abs(c["y"] - 7))
     steering.accept(min(first, key=lambda t: t.value).number)
+    # A narrowed range: candidates that break it are redrawn, which once made copies of the
+    # model's candidates labelled "prior" when no prior was stated.
+    steering.narrow("y", 5.0, 10.0)
     later = run_trials(study, space, 20, lambda c: abs(c["x"] - 2) + abs(c["y"] - 7))
     prov = [provenance_from(t.system_attrs) for t in later]
     assert all(p["origin"] == "model" for p in prov), [p["origin"] for p in prov]
@@ -290,6 +293,21 @@ def test_a_trial_chosen_near_an_accepted_trial_is_the_models_and_says_so() -> No
     assert score["pull_accepted"] > 0  # what set it apart from the average candidate
     parts = score["log_l"] - score["log_g"] + score["accepted_term"]
     assert parts == pytest.approx(score["acquisition"])
+
+
+def test_a_parameter_without_a_prior_is_never_drawn_from_one() -> None:
+    # y has no prior: a candidate drawn from x's prior keeps the model's y, so no trial says
+    # its y came from a prior (the trial as a whole still does when its x did).
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0)), "y": Float("y", (0.0, 10.0))})
+    space = SearchSpace.from_any(cs)
+    steering = Steering(space)
+    steering.prior("x", 2.0, "medium")
+    study = optuna.create_study(sampler=SteeredSampler(
+        steering, TPESampler(seed=0, n_startup_trials=5), seed=0))
+    trials = run_trials(study, space, 30, lambda c: abs(c["x"] - 2) + abs(c["y"] - 7))
+    origins = [provenance_from(t.system_attrs)["origins"] for t in trials[5:]]
+    assert all(o["y"] != "prior" for o in origins), [o["y"] for o in origins]
+    assert any(o["x"] == "prior" for o in origins)  # x's prior still proposes candidates
 
 
 def _incumbent_weights(prior_at: float, share: float) -> tuple[float, float, float | None]:
