@@ -10,16 +10,18 @@ steering log and the state it folds into are study user attributes (``steering_l
 ``steering_state``); the space and the log are also stored as this package's study system
 attributes, so ``hcw.Run.load(url, study_name=...)`` reattaches to the copy too.
 
-Running trials are left out: they have no result yet, and a copy is not the place they finish.
-Optuna numbers the copy's trials itself, so a trial after one left out gets a smaller number in
-the copy; it then carries its number in the run as ``number_in_run``, the numbering that the
-steering log, ``review`` and ``near_best`` use.
+A trial still running (or waiting) is copied as failed, without values, with the user attribute
+``unfinished_when_exported`` ("running" or "waiting"): its result is not known, and a copy is
+not the place it finishes; copying it keeps every later trial's number, which the steering log,
+``review`` and ``near_best`` refer to (Optuna numbers the copy's trials itself: leaving it out
+made ``Run.load`` of the copy apply a review to the trial after the one reviewed).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime
 from typing import Any
 
 import optuna
@@ -69,16 +71,25 @@ def export_study(run: Any, storage: str | BaseStorage, study_name: str | None = 
     rows = {int(r["number"]): r for r in run.records()}
     study = optuna.load_study(study_name=name, storage=target)
     trials = run.study._storage.get_all_trials(run.study._study_id, deepcopy=False)
-    copied = 0
     for trial in trials:
         if trial.state in (TrialState.RUNNING, TrialState.WAITING):
+            study.add_trial(_unfinished(trial))
             continue
-        out = _with_provenance(trial, rows.get(trial.number), by_seq)
-        if trial.number != copied:
-            out.user_attrs["number_in_run"] = trial.number
-        study.add_trial(out)
-        copied += 1
+        study.add_trial(_with_provenance(trial, rows.get(trial.number), by_seq))
     return study
+
+
+def _unfinished(trial: FrozenTrial) -> FrozenTrial:
+    out = copy.copy(trial)
+    out.user_attrs = {**_jsonable(dict(trial.user_attrs)),
+                      "unfinished_when_exported": trial.state.name.lower()}
+    out.system_attrs = _jsonable(dict(trial.system_attrs))
+    out.state = TrialState.FAIL
+    out.values = None
+    out.intermediate_values = dict(trial.intermediate_values)
+    out.datetime_start = trial.datetime_start or datetime.now()
+    out.datetime_complete = datetime.now()
+    return out
 
 
 def _with_provenance(trial: FrozenTrial, row: dict[str, Any] | None,

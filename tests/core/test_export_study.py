@@ -81,17 +81,26 @@ def test_the_centre_trial_and_the_best_trial_a_trial_was_proposed_near_are_copie
     assert {n: a["near_best"] for n, a in attrs.items() if "near_best" in a} == near
 
 
-def test_a_trial_after_a_running_one_keeps_its_number_in_the_run(tmp_path: Path) -> None:
+def test_a_running_trial_is_copied_as_unfinished_and_later_numbers_hold(tmp_path: Path) -> None:
     run = hcw.Run(objective, space(), seed=0, study_name="gap")
     run.step(2)
     run.wait()
-    # A trial a worker has started and not finished: it is left out of the copy.
+    # A trial a worker has started and not finished.
     run.study._storage.create_new_trial(run.study._study_id)
     run.step(2)
     run.wait()
-    loaded = export_study(run, f"sqlite:///{tmp_path / 'run.db'}")
+    run.steering.reject(4)
+    run.steering.accept(3)
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    loaded = export_study(run, url)
     copied = loaded.get_trials()
-    assert [t.number for t in copied] == [0, 1, 2, 3]
-    assert [t.user_attrs.get("number_in_run") for t in copied] == [None, None, 3, 4]
+    assert [t.number for t in copied] == [0, 1, 2, 3, 4]
+    assert copied[2].state == optuna.trial.TrialState.FAIL and copied[2].values is None
+    assert copied[2].user_attrs["unfinished_when_exported"] == "running"
     mine = {t.number: t.params for t in run.study.get_trials()}
-    assert [t.params for t in copied[2:]] == [mine[3], mine[4]]
+    assert [t.params for t in copied[3:]] == [mine[3], mine[4]]
+    assert copied[4].user_attrs["review"] == "rejected"
+    # Reattached, the copy's reviews fall on the trials they were made on.
+    again = hcw.Run.load(url, "gap")
+    assert again.record(4)["review"] == "rejected" and again.record(3)["review"] == "accepted"
+    assert again.best_trial_number != 4
