@@ -57,6 +57,7 @@ const CSS = `
 .hcw-pc-line.hcw-rejected { stroke:#bbb; stroke-dasharray:2 3; opacity:.6; }
 .hcw-pc-line.hcw-failed { stroke:#d62728; stroke-dasharray:5 3; opacity:.8; }
 .hcw-pc-line.hcw-pending { stroke:#ff7f0e; stroke-dasharray:1 3; }
+.hcw-pc-line.hcw-pruned { stroke:#8c6d31; stroke-dasharray:6 2 1 2; opacity:.6; }
 .hcw-pc-line.hcw-dim { stroke:#ddd !important; opacity:.25; }
 .hcw-pc-label { font-size:11px; font-weight:600; }
 .hcw-pc-axis .tick text, .hcw-pc-label { paint-order:stroke; stroke:#fff; stroke-width:3px; stroke-linejoin:round; }
@@ -97,7 +98,7 @@ function render({ model, el }: RenderProps): () => void {
     h("div", { class: "hcw-ins-top" }, impBox, fanovaBox, histBox, pairBox),
     h("div", { class: "hcw-ins-section" }, "Partial dependence (model of the objective; band: ± 1 sd over trees; ticks: trials)"),
     pdBox,
-    h("div", { class: "hcw-ins-section" }, "All trials (colour: rank of the objective, dark is better; dashed red: failed; dotted grey: rejected; dotted orange: running)"),
+    h("div", { class: "hcw-ins-section" }, "All trials (colour: rank of the objective, dark is better; dashed red: failed; dotted grey: rejected; dotted orange: running; dash-dot brown: pruned)"),
     pcBox,
   );
   el.append(root);

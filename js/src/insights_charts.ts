@@ -290,13 +290,17 @@ function gridScale(values: Scalar[], axis: Axis | undefined, range: [number, num
   const v = values as number[];
   if (!axis || axis.kind === "categorical" || v.length < 2 || !v.every((x) => typeof x === "number" && isFinite(x))) return null;
   const n = v.length - 1;
+  if (axis.log && v[0] <= 0) return null;
+  // Only an evenly spaced grid lines up with a continuous scale: an integer grid is rounded and
+  // de-duplicated, or linear on a log parameter, and keeps its own values as ticks.
+  const t = (x: number) => (axis.log ? Math.log(x) : x);
+  const step = (t(v[n]) - t(v[0])) / n;
+  if (!(step > 0) || v.some((x, i) => Math.abs(t(x) - t(v[0]) - i * step) > 1e-6 * Math.abs(step) * n)) return null;
   if (axis.log) {
-    if (v[0] <= 0) return null;
-    const half = Math.pow(v[n] / v[0], 1 / (2 * n));
+    const half = Math.exp(step / 2);
     return scaleLog().domain([v[0] / half, v[n] * half]).range(range);
   }
-  const half = (v[n] - v[0]) / (2 * n);
-  return scaleLinear().domain([v[0] - half, v[n] + half]).range(range);
+  return scaleLinear().domain([v[0] - step / 2, v[n] + step / 2]).range(range);
 }
 
 export function drawPair(box: HTMLElement, pair: Pair, direction: string, axes: Axis[] = [], width = 300): void {

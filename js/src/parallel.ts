@@ -309,6 +309,7 @@ export class ParallelCoords {
       if (r.review === "rejected") cls += " hcw-rejected";
       else if (r.state === "failed") cls += " hcw-failed";
       else if (r.state === "complete" && r.value !== null) stroke = color(r.value);
+      else if (r.state === "pruned") cls += " hcw-pruned";
       else cls += " hcw-pending";
       if (!this.inside(r)) cls += " hcw-dim";
       p.setAttribute("class", cls);

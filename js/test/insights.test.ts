@@ -106,6 +106,16 @@ describe("Insights", () => {
     expect(labels(".hcw-pair-x")).toEqual(expect.arrayContaining(["0.01", "1", "100"]));
     expect(labels(".hcw-pair-x").every((t) => /^(1e-?\d+|0\.0*1|1|10+)$/.test(t!))).toBe(true);
     expect(labels(".hcw-pair-y")).toEqual(["0", "2", "4", "6", "8", "10"]);
+    // An integer grid on a log parameter, rounded and not evenly spaced: its own values, each
+    // under its own cell.
+    const n = [1, 2, 3, 5, 10];
+    const intAxis = { ...axes[0], name: "n", kind: "int", low: 1, high: 10 };
+    drawPair(box, { ...pair, a: "n", x: n, mean: n.map(() => x.map(() => 1)), std: n.map(() => x.map(() => 0)) }, "minimize", [intAxis, axes[1]]);
+    expect(labels(".hcw-pair-x")).toEqual(["1", "3", "10"]);
+    const cells = [...box.querySelectorAll("rect.hcw-pair-cell")].filter((_, i) => i % x.length === 0);
+    const tick = box.querySelector(".hcw-pair-x .tick")!.getAttribute("transform")!;
+    const first = Number(cells[0].getAttribute("x")) + Number(cells[0].getAttribute("width")) / 2;
+    expect(Math.abs(Number(/translate\(([\d.]+)/.exec(tick)![1]) - first)).toBeLessThan(1);
     box.remove();
   });
 });

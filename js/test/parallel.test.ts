@@ -79,6 +79,10 @@ describe("ParallelCoords", () => {
     const running = new Map([...rows()].filter(([n]) => n !== 3));
     running.set(5, decodeRow([5, "r", null, "m", null, 0, null, [0.03, 4, "c"], 0] as any[]));
     pc.setRows(running);
+    running.set(6, decodeRow([6, "p", null, "m", null, 0, 1, [0.04, 5, "a"], 0] as any[]));
+    pc.setRows(running);
+    expect(el.querySelector('path.hcw-pc-line[data-n="6"]')!.classList.contains("hcw-pruned")).toBe(true);
+    expect(el.querySelector('path.hcw-pc-line[data-n="6"]')!.classList.contains("hcw-pending")).toBe(false);
     const line = el.querySelector('path.hcw-pc-line[data-n="5"]')!;
     expect(line.classList.contains("hcw-pending")).toBe(true);
     expect(line.classList.contains("hcw-rejected")).toBe(false);
