@@ -163,6 +163,7 @@ def test_every_trial_obeys_the_version_it_started_under() -> None:
         # are mid-trial.
         thresholds = [i * TRIALS_PER_EXAMPLE // (len(program) + 1) for i in range(len(program))]
         applied = [0]
+        aborted = threading.Event()  # the edit program failed: the workers must not wait on it
         gate = threading.Condition()
 
         def due(started: int) -> int:
@@ -172,7 +173,10 @@ def test_every_trial_obeys_the_version_it_started_under() -> None:
             try:
                 for _ in range(TRIALS_PER_EXAMPLE // THREADS):
                     with gate:
-                        gate.wait_for(lambda: applied[0] >= due(_count(study)), timeout=30)
+                        gate.wait_for(lambda: aborted.is_set()
+                                      or applied[0] >= due(_count(study)), timeout=30)
+                    if aborted.is_set():
+                        return
                     trial, cfg = ask_config(study, SPACE)
                     value = sum(float(v) for v in cfg.values() if not isinstance(v, str))
                     study.tell(trial, value)
@@ -183,15 +187,22 @@ def test_every_trial_obeys_the_version_it_started_under() -> None:
         for t in threads:
             t.start()
         # Spread the edits over the run so that trials start under many different versions.
-        for threshold, edit in zip(thresholds, program, strict=True):
-            while _count(study) < threshold and any(t.is_alive() for t in threads):
-                time.sleep(0.001)
-            _apply(steering, edit)
+        try:
+            for threshold, edit in zip(thresholds, program, strict=True):
+                while _count(study) < threshold and any(t.is_alive() for t in threads):
+                    time.sleep(0.001)
+                _apply(steering, edit)
+                with gate:
+                    applied[0] += 1
+                    gate.notify_all()
+        except BaseException:
             with gate:
-                applied[0] += 1
+                aborted.set()
                 gate.notify_all()
-        for t in threads:
-            t.join()
+            raise
+        finally:
+            for t in threads:
+                t.join()
         if errors:
             raise errors[0]
         trials = study.get_trials(deepcopy=False)
