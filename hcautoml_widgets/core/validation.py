@@ -14,6 +14,9 @@ from hcautoml_widgets.core.events import SteeringState
 from hcautoml_widgets.core.priors import CONFIDENCES
 from hcautoml_widgets.core.space import ParamSpec, SearchSpace
 
+#: The sampler's tolerance on a range or pin (``trial_context._TOL``), for the notes below.
+_TOL = 1e-9
+
 
 def param(space: SearchSpace, name: Any) -> ParamSpec:
     if not isinstance(name, str) or name not in space.params:
@@ -46,7 +49,8 @@ def _onto_grid(spec: ParamSpec, x: float | int) -> float | int:
     k = (float(x) - float(spec.low)) / spec.step
     if abs(k - round(k)) >= 1e-9:
         return x
-    on = round(float(spec.low) + round(k) * spec.step, 12)
+    # Rounded to 15 significant digits, not decimals: a grid of step 1e-13 must keep its points.
+    on = float(f"{float(spec.low) + round(k) * spec.step:.15g}")
     return round(on) if spec.kind == "int" else on
 
 
@@ -58,7 +62,12 @@ def narrow(space: SearchSpace, state: SteeringState, name: Any, low: Any, high: 
             "use allow() for categorical ones"
         )
     lo, hi = _number(spec, "low", low), _number(spec, "high", high)
+    if spec.kind == "float" and lo == hi:
+        raise ValueError(
+            f"parameter '{spec.name}': an empty range [{lo}, {hi}]; use pin() to fix a value"
+        )
     if spec.step is not None:
+        # After the check above: bounds a hair apart around one grid point hold that point.
         lo, hi = _onto_grid(spec, lo), _onto_grid(spec, hi)
     if spec.log and (lo <= 0 or hi <= 0):
         raise ValueError(
@@ -66,10 +75,6 @@ def narrow(space: SearchSpace, state: SteeringState, name: Any, low: Any, high: 
         )
     if lo > hi:
         raise ValueError(f"parameter '{spec.name}': low {lo} is greater than high {hi}")
-    if spec.kind == "float" and lo == hi:
-        raise ValueError(
-            f"parameter '{spec.name}': an empty range [{lo}, {hi}]; use pin() to fix a value"
-        )
     assert spec.low is not None and spec.high is not None
     if lo < spec.low or hi > spec.high:
         raise ValueError(
@@ -207,11 +212,17 @@ def enqueued_note(state: SteeringState, config: Mapping[str, Any]) -> str | None
     so that a trial outside them is not a surprise later."""
     out = []
     for name, v in config.items():
-        if name in state.pins and state.pins[name] != v:
-            out.append(f"'{name}' = {v!r} while it is pinned at {state.pins[name]!r}")
-        elif name in state.ranges and isinstance(v, (int, float)) and not isinstance(v, bool):
+        numeric = isinstance(v, (int, float)) and not isinstance(v, bool)
+        if name in state.pins:
+            pin = state.pins[name]
+            # Within the sampler's own tolerance a number is the pinned one.
+            same = (abs(float(v) - float(pin)) <= _TOL if numeric and isinstance(pin, (int, float))
+                    else v == pin)
+            if not same:
+                out.append(f"'{name}' = {v!r} while it is pinned at {pin!r}")
+        elif name in state.ranges and numeric:
             lo, hi = state.ranges[name]
-            if not lo <= v <= hi:
+            if not lo - _TOL <= v <= hi + _TOL:
                 out.append(f"'{name}' = {v!r} lies outside the current range [{lo}, {hi}]")
         elif name in state.allowed and v not in state.allowed[name]:
             out.append(f"'{name}' = {v!r} is not among the allowed choices "

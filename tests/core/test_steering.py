@@ -263,9 +263,9 @@ def test_a_prior_on_a_pinned_parameter_and_an_enqueue_outside_the_steering_say_s
         "['b']; 'x' = 1.0 lies outside the current range [0.0, 0.5]: it runs as given")
     assert ev.payload["config"] == steering.space.validate_config(_CFG)  # queued as given
     steering.allow("kind", ["a", "b"])
-    inside = steering.enqueue({**_CFG, "x": 0.25, "depth": 4})
+    inside = steering.enqueue({**_CFG, "x": 0.5 + 1e-12, "depth": 4})  # float noise: inside
     assert "note" not in inside.payload
-    assert [c["x"] for _, c in steering.pending()] == [1.0, 0.25]
+    assert [c["x"] for _, c in steering.pending()] == [1.0, 0.5 + 1e-12]
 
 
 def test_a_bound_within_float_noise_of_a_grid_point_is_that_point(steering: Steering) -> None:
@@ -275,6 +275,16 @@ def test_a_bound_within_float_noise_of_a_grid_point_is_that_point(steering: Stee
     assert steering.state.ranges["drop"] == (0.0, 0.3)
     steering.narrow("drop", 0.15, 0.4)  # between grid points: kept as given
     assert steering.state.ranges["drop"] == (0.15, 0.4)
+    steering.narrow("drop", 0.3, 0.30000000000000004)  # one grid point, as a step allows
+    assert steering.state.ranges["drop"] == (0.3, 0.3)
+    with pytest.raises(ValueError, match="empty range"):
+        steering.narrow("drop", 0.25, 0.25)
+    from ConfigSpace import Float
+
+    tiny = Steering(SearchSpace.from_any(ConfigurationSpace(
+        [Float("t", (0.0, 1e-12), meta={"step": 1e-13})])))
+    tiny.narrow("t", 3e-13, 9e-13)  # a fine grid keeps its points
+    assert tiny.state.ranges["t"] == (3e-13, 9e-13)
 
 
 # -- edits that change nothing are not logged --------------------------------------------------
