@@ -42,5 +42,6 @@ def load(cls: type[Run], storage: str | BaseStorage, study_name: str,
     # "idle" alone reads as a run that never ran: say what was loaded and how to go on.
     go_on = ("start() or step() continues it" if objective is not None
              else "pass objective= to Run.load to continue it")
-    run.control.reason = f"loaded from storage with {run.trials_before} trials; {go_on}"
+    n = run.trials_before
+    run.control.reason = f"loaded from storage with {n} trial{'' if n == 1 else 's'}; {go_on}"
     return run

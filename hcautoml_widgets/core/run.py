@@ -120,7 +120,9 @@ class Run:
         best = self.records_.best
         shown = ("no completed trial" if best is None else
                  f"best {self.metric} {best['value']:.6g} (trial {best['number']})")
-        return (f"<hcw.Run {self.study.study_name!r}: {self.status}, {counts['total']} trials "
+        n = counts["total"]
+        trials = f"{n} trial" if n == 1 else f"{n} trials"
+        return (f"<hcw.Run {self.study.study_name!r}: {self.status}, {trials} "
                 f"({counts['complete']} complete, {counts['failed']} failed), {shown}>")
 
     # -- state --------------------------------------------------------------------------------
