@@ -6,6 +6,7 @@ import inspect
 
 import numpy as np
 import optuna
+import pytest
 from ConfigSpace import ConfigurationSpace, Float
 from optuna.samplers import TPESampler
 from optuna.samplers._tpe.parzen_estimator import _ParzenEstimator
@@ -141,3 +142,28 @@ def test_restricts_sees_only_what_narrows_the_base_space() -> None:
     assert restricts(["k"])
     steering.pin("y", 2.0)
     assert restricts(["y"])
+
+
+def test_the_recorded_pulls_add_up_to_the_winners_lead_over_feasible_candidates() -> None:
+    from hcautoml_widgets.core.events import SteeringState
+    from hcautoml_widgets.core.trial_context import TrialContext
+
+    space = SearchSpace.from_any(ConfigurationSpace({"x": Float("x", (0.0, 1.0))}))
+    ctx = TrialContext(space=space, state=SteeringState.initial(space), weights={}, accepted=[],
+                       rng=np.random.RandomState(0))
+    log_l, log_g = np.array([-1.0, -2.0, 0.5, -9.0]), np.array([-2.0, -1.0, -1.0, -1.0])
+    terms = {"prior": np.array([0.2, 0.0, -0.4, 50.0]), "accepted": np.zeros(4),
+             "incumbent": np.array([1.0, 0.0, 3.0, 0.0])}
+    feasible = np.array([True, True, True, False])  # the last one broke a range: masked
+    total = np.where(feasible, log_l - log_g + sum(terms.values()), -np.inf)
+    i = tpe_hooks._record(ctx, total, log_l, log_g, terms["prior"], terms, feasible)
+    assert i == 2
+    score = ctx.score
+    assert score is not None
+    # Means over the three feasible candidates only: the masked one's huge prior term is out.
+    assert score["pull_prior"] == pytest.approx(-0.4 - (0.2 + 0.0 - 0.4) / 3)
+    assert score["pull_incumbent"] == pytest.approx(3.0 - 4.0 / 3)
+    lead = total[2] - total[feasible].mean()
+    pulls = sum(score[f"pull_{k}"] for k in ("model", "prior", "accepted", "incumbent"))
+    assert abs(pulls - lead) < 1e-12
+    assert score["prior_term"] == -0.4 and score["incumbent_term"] == 3.0
