@@ -292,10 +292,11 @@ function gridScale(values: Scalar[], axis: Axis | undefined, range: [number, num
   const n = v.length - 1;
   if (axis.log && v[0] <= 0) return null;
   // Only an evenly spaced grid lines up with a continuous scale: an integer grid is rounded and
-  // de-duplicated, or linear on a log parameter, and keeps its own values as ticks.
+  // de-duplicated, or linear on a log parameter, and keeps its own values as ticks. The kernel
+  // sends values to 4 significant digits, so "even" is within 2 % of a step.
   const t = (x: number) => (axis.log ? Math.log(x) : x);
   const step = (t(v[n]) - t(v[0])) / n;
-  if (!(step > 0) || v.some((x, i) => Math.abs(t(x) - t(v[0]) - i * step) > 1e-6 * Math.abs(step) * n)) return null;
+  if (!(step > 0) || v.some((x, i) => Math.abs(t(x) - t(v[0]) - i * step) > 0.02 * step)) return null;
   if (axis.log) {
     const half = Math.exp(step / 2);
     return scaleLog().domain([v[0] / half, v[n] * half]).range(range);

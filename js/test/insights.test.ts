@@ -95,7 +95,8 @@ describe("Insights", () => {
     document.body.append(box);
     // Grids as the kernel sends them: even on a log scale (C), and on a linear one (x).
     const C = [1e-3, 1e-3 * 10 ** 1.5, 1, 10 ** 1.5, 1000];
-    const x = [0, 2.5, 5, 7.5, 10];
+    // 12 points on [0, 10] as the kernel sends them, to 4 significant digits.
+    const x = Array.from({ length: 12 }, (_, i) => Number(((10 * i) / 11).toPrecision(4)));
     const pair = { a: "C", b: "x", x: C, y: x, mean: C.map(() => x.map(() => 1)), std: C.map(() => x.map(() => 0)), strength: 0.2 };
     const axes = [
       { name: "C", kind: "float", log: true, low: 1e-3, high: 1000, choices: null, range: null, allowed: null, pin: null, prior: null },
