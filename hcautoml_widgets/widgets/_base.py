@@ -161,9 +161,13 @@ class FeedWidget(anywidget.AnyWidget):
             ack["error"] = f"{type(exc).__name__}: {exc}"
         self._emit(ack)
 
-    def _edit(self, content: Message) -> None:
+    def _edit(self, content: Message) -> Message | None:
+        """Apply a steering edit; the ack carries the log's ``note`` on what was accepted
+        against the steering in force (a prior outside the range acts truncated to it)."""
         op, args = op_and_args(content, STEERING_OPS, "not a steering operation")
-        getattr(self.run.steering, op)(**args, source="widget")
+        event = getattr(self.run.steering, op)(**args, source="widget")
+        note = None if event is None else event.payload.get("note")
+        return {"note": str(note)} if note else None
 
 
 def op_and_args(content: Message, allowed: Collection[str], refusal: str

@@ -19,7 +19,8 @@
 //       class hcw-pinned / hcw-prior-choice), .hcw-count inside each choice,
 //       select.hcw-prior-select (prior choice, "" = none)
 //   every row: select.hcw-confidence, input.hcw-pin[type=checkbox] (pin toggle),
-//       button[data-action="reset"], button[data-action="clear-prior"], .hcw-error (inline error;
+//       button[data-action="reset"], button[data-action="clear-prior"], .hcw-note (what the kernel
+//       said of an accepted edit, until the next one), .hcw-error (inline error;
 //       it clears when the row's state changes), .hcw-prior-health (the prior's evidence,
 //       prior_health.ts)
 import type { RenderProps } from "@anywidget/types";
@@ -66,6 +67,8 @@ const CSS = `
 .hcw-count { opacity:.7; margin-left:4px; }
 .hcw-space-editor .hcw-error { color:#b00020; }
 .hcw-space-editor .hcw-error:empty { display:none; }
+.hcw-space-editor .hcw-note { color:#7a5a00; font-size:11px; }
+.hcw-space-editor .hcw-note:empty { display:none; }
 .hcw-prior-health { color:#555; font-size:11px; margin-top:1px; }
 .hcw-prior-health[data-state="none"] { display:none; }
 .hcw-param[data-dragging="prior"] .hcw-prior-health { opacity:.35; }
@@ -102,7 +105,10 @@ function render({ model, el }: RenderProps): () => void {
     const row = rows.find((r) => r.p.name === args.name);
     const ack = await channel.edit(op, args);
     if (!row) return ack.ok;
-    if (ack.ok) row.clearError();
+    if (ack.ok) {
+      row.clearError();
+      row.showNote(typeof ack.result?.note === "string" ? ack.result.note : "");
+    }
     else {
       row.showError(ack.error ?? "refused");
       // Nothing changed in the kernel when refused: show its state again.

@@ -82,6 +82,8 @@ function signature(p: ParamSpec, st: EditorState): string {
 export class ParamRow {
   readonly el: HTMLDivElement;
   readonly error: HTMLDivElement;
+  /** What the kernel said of an accepted edit (a prior outside the range acts truncated). */
+  readonly note: HTMLDivElement;
   private readonly counts: number[] | Map<string, number>;
   private state: EditorState | null = null;
   private dragging: Handle | null = null;
@@ -103,6 +105,7 @@ export class ParamRow {
   ) {
     this.counts = p.kind === "categorical" ? new Map() : new Array(this.bins()).fill(0);
     this.error = h("div", { class: "hcw-error", role: "alert" });
+    this.note = h("div", { class: "hcw-note", role: "status" });
     const head = h("div", { class: "hcw-param-head" }, h("span", { class: "hcw-name" }, p.name));
     this.el = h("div", { class: "hcw-param", "data-param": p.name, "data-kind": p.kind }, head);
     if (p.kind === "constant") {
@@ -138,7 +141,7 @@ export class ParamRow {
     });
     if (p.kind === "categorical") this.buildChoices();
     else this.buildTrack();
-    this.el.append(this.error);
+    this.el.append(this.error, this.note);
   }
 
   /** Whether the histogram has one bar per value: an integer (or stepped) parameter with no
@@ -448,6 +451,11 @@ export class ParamRow {
   showError(text: string): void {
     this.error.textContent = text;
     this.errorSig = this.state ? signature(this.p, this.state) : null;
+  }
+
+  /** The note of the row's last accepted edit ("" clears it): it holds until the next one. */
+  showNote(text: string): void {
+    this.note.textContent = text;
   }
 
   clearError(): void {

@@ -258,6 +258,27 @@ describe("SpaceEditor: reading and typing what is in force", () => {
     expect(cx(row, ".hcw-handle-high")).toBe(before);
   });
 
+  it("shows what the kernel said of an accepted edit until the row's next one", async () => {
+    const { model, el } = setup();
+    const row = el.querySelector('[data-param="depth"]')!;
+    const type = (field: string, text: string) => {
+      row.querySelector<HTMLButtonElement>(`.hcw-num[data-field="${field}"]`)!.click();
+      const input = row.querySelector<HTMLInputElement>(`input.hcw-num-input[data-field="${field}"]`)!;
+      input.value = text;
+      input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    };
+    type("prior", "7");
+    model.ack("edit", true, null, { note: "the prior on 'depth' at 7 lies outside [2, 5]: it now acts truncated to it" });
+    await frame();
+    const note = row.querySelector(".hcw-note")!;
+    expect(note.textContent).toContain("acts truncated");
+    expect(row.querySelector(".hcw-error")!.textContent).toBe("");
+    type("high", "12");
+    model.ack("edit", true);
+    await frame();
+    expect(note.textContent).toBe("");
+  });
+
   it("an inline error clears when the state it is about changes, from anywhere", async () => {
     const { model, el } = setup();
     const row = el.querySelector('[data-param="depth"]')!;

@@ -44,6 +44,11 @@ def test_valid_edit_is_acked_and_reaches_the_editor(recorder: Recorder) -> None:
     states = [m["state"] for m in recorder.custom(editor.comm.comm_id, mark) if "state" in m]
     assert states[-1]["pins"] == {"loss": "log_loss"}
     assert states[-1]["ranges"]["depth"] == [4, 8]
+    # An edit accepted against the steering in force: the ack carries the log's note.
+    [ack] = ask(recorder, editor, {"type": "edit", "op": "prior", "id": "a2",
+                                   "args": {"name": "depth", "value": 12, "confidence": "high"}})
+    assert ack["ok"] is True and "acts truncated" in ack["result"]["note"]
+    assert ack["result"]["note"] == run.steering.log[-1].payload["note"]
     editor.close()
 
 
