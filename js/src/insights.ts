@@ -28,7 +28,10 @@ export { brushEdit } from "./parallel";
 const CSS = `
 .hcw-insights { font-size:12px; display:flex; flex-direction:column; gap:8px; min-width:0; }
 .hcw-ins-head { display:flex; gap:10px; align-items:center; flex-wrap:wrap; }
-.hcw-ins-status { font-weight:600; }
+/* One line whatever its length: it is rewritten as trials arrive, and a wrap moved everything
+   below it under the pointer (a brush landed a line off). */
+.hcw-ins-status { font-weight:600; flex:1 1 0; min-width:0; white-space:nowrap; overflow:hidden;
+  text-overflow:ellipsis; }
 .hcw-ins-error, .hcw-pc-error { color:#b00020; }
 .hcw-ins-progress { color:#555; }
 .hcw-ins-top { display:flex; gap:18px; flex-wrap:wrap; align-items:flex-start; }
@@ -117,6 +120,7 @@ function render({ model, el }: RenderProps): () => void {
     if (!s) return;
     if (s.error) {
       status.textContent = s.error;
+      status.title = s.error;
       return;
     }
     paintStatus();
@@ -134,11 +138,12 @@ function render({ model, el }: RenderProps): () => void {
     if (!s || s.error) return;
     let done = 0;
     for (const r of st.rows.values()) if (r.state === "complete" && r.review !== "rejected") done++;
-    const on = done > s.n ? `insights on ${s.n} of ${done} completed trials (they update as trials come in)` : `insights on ${s.n} completed trials`;
+    const on = done > s.n ? `insights on ${s.n} of ${done} completed trials` : `insights on ${s.n} completed trials`;
     // PED-ANOVA (Optuna's default quantile, 10 %) compares the best trials with all the trials
     // the sampler chose, not with the whole space: say so, or it reads as a disagreement with
     // the partial dependence below, which models the objective everywhere.
-    status.textContent = `${on} · importance: PED-ANOVA (what sets the best 10% of trials apart from the others; fANOVA: the whole space)`;
+    status.textContent = `${on} · importance: PED-ANOVA (the best 10% against the other trials)`;
+    status.title = `${on}; they are computed again as trials come in. Importance by PED-ANOVA: what sets the best 10% of trials apart from the other trials; fANOVA (the button) measures it over the whole space.`;
   }
 
   function paintFanova(): void {

@@ -67,7 +67,8 @@ describe("Insights", () => {
     model.deliver({ type: "delta", rows: Array.from({ length: 16 }, (_, i) => row(10 + i, 0.5, 0.5)) });
     await new Promise((r) => setTimeout(r, 500));
     await frame();
-    expect(status.textContent).toMatch(/^insights on 12 of 18 completed trials \(they update as trials come in\)/);
+    expect(status.textContent).toMatch(/^insights on 12 of 18 completed trials · importance/);
+    expect((status as HTMLElement).title).toContain("computed again as trials come in");
   });
 
   it("asks for fANOVA, shows its progress, then its bars", async () => {
