@@ -28,6 +28,7 @@ from hcautoml_widgets.core.records import row_from_trial
 from hcautoml_widgets.core.run import Run
 from hcautoml_widgets.core.steering import Steering
 from hcautoml_widgets.core.storage_url import connect, redact
+from hcautoml_widgets.core.words import plural
 from hcautoml_widgets.core.worker import enqueue_waiting
 
 UNDONE_REASON = "its enqueue was undone before a worker ran it"
@@ -92,8 +93,7 @@ class AttachedRun(Run):
 
     @property
     def status_reason(self) -> str | None:
-        n = self.workers_alive
-        return f"{n} worker{'' if n == 1 else 's'} alive"
+        return f"{plural(self.workers_alive, 'worker')} alive"
 
     @property
     def workers_alive(self) -> int:

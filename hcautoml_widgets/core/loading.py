@@ -11,6 +11,7 @@ from hcautoml_widgets.core import persistence as store
 from hcautoml_widgets.core.attrs import ATTR_ENQUEUED
 from hcautoml_widgets.core.records import row_from_trial
 from hcautoml_widgets.core.steering import Steering
+from hcautoml_widgets.core.words import plural
 
 if TYPE_CHECKING:
     from hcautoml_widgets.core.run import Run
@@ -42,6 +43,6 @@ def load(cls: type[Run], storage: str | BaseStorage, study_name: str,
     # "idle" alone reads as a run that never ran: say what was loaded and how to go on.
     go_on = ("start() or step() continues it" if objective is not None
              else "pass objective= to Run.load to continue it")
-    n = run.trials_before
-    run.control.reason = f"loaded from storage with {n} trial{'' if n == 1 else 's'}; {go_on}"
+    run.control.reason = (f"loaded from storage with {plural(run.trials_before, 'trial')}; "
+                          f"{go_on}")
     return run

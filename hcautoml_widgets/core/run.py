@@ -41,6 +41,7 @@ from hcautoml_widgets.core.sampler import SteeredSampler
 from hcautoml_widgets.core.space import SearchSpace
 from hcautoml_widgets.core.steering import Steering
 from hcautoml_widgets.core.trial_loop import TrialLoop
+from hcautoml_widgets.core.words import plural
 
 if TYPE_CHECKING:
     from hcautoml_widgets.core.events import SteeringEvent
@@ -120,9 +121,8 @@ class Run:
         best = self.records_.best
         shown = ("no completed trial" if best is None else
                  f"best {self.metric} {best['value']:.6g} (trial {best['number']})")
-        n = counts["total"]
-        trials = f"{n} trial" if n == 1 else f"{n} trials"
-        return (f"<hcw.Run {self.study.study_name!r}: {self.status}, {trials} "
+        return (f"<hcw.Run {self.study.study_name!r}: {self.status}, "
+                f"{plural(counts['total'], 'trial')} "
                 f"({counts['complete']} complete, {counts['failed']} failed), {shown}>")
 
     # -- state --------------------------------------------------------------------------------

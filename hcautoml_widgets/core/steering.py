@@ -194,7 +194,7 @@ class Steering:
         """Run ``config`` next (after configurations enqueued before it)."""
         def validate(st: SteeringState) -> dict[str, Any]:
             cfg = self.space.validate_config(config)
-            note = check.enqueued_note(st, cfg)
+            note = check.enqueued_note(self.space, st, cfg)
             return {"config": cfg} if note is None else {"config": cfg, "note": note}
 
         ev = self._edit(source, "enqueue", validate)

@@ -191,7 +191,10 @@ def _record(ctx: TrialContext, total: np.ndarray, log_l: np.ndarray, log_g: np.n
         "pull_model": float(model[i] - model[ok].mean()),
     }
     for key in TERMS:
-        term = terms[key] if terms is not None else np.zeros(len(total))
+        if terms is None:  # nothing steered this acquisition: no arrays to build
+            part[f"{key}_term"] = part[f"pull_{key}"] = 0.0
+            continue
+        term = terms[key]
         part[f"{key}_term"] = float(term[i])
         part[f"pull_{key}"] = float(term[i] - term[ok].mean())
     if ctx.score is None:

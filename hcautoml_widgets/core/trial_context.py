@@ -141,19 +141,7 @@ class TrialContext:
         """:meth:`feasible` for one external value, in plain Python (called for every parameter
         of every trial: a one-element numpy round trip cost ~50 us each)."""
         spec = self.spec(name)
-        if spec is None:
-            return True
-        if name in self.state.pins:
-            pin = self.state.pins[name]
-            if spec.is_numeric:
-                return abs(float(external) - float(pin)) <= _TOL
-            return bool(external == pin)
-        if spec.is_numeric:
-            lo, hi = self.state.ranges[name]
-            return lo - _TOL <= float(external) <= hi + _TOL
-        if spec.kind == "categorical":
-            return external in self.state.allowed[name]
-        return True
+        return True if spec is None else obeys(self.state, spec, external)
 
     @staticmethod
     def _internal(spec: ParamSpec, value: Any) -> float:
@@ -312,6 +300,23 @@ class TrialContext:
         elif self.chosen_all == {"accepted"} and origin == "model":
             out["near_accepted"] = True
         return out
+
+
+def obeys(state: SteeringState, spec: ParamSpec, external: Any) -> bool:
+    """Whether an external value obeys the pin, range or allowed choices in force, within the
+    sampler's float tolerance."""
+    name = spec.name
+    if name in state.pins:
+        pin = state.pins[name]
+        if spec.is_numeric:
+            return abs(float(external) - float(pin)) <= _TOL
+        return bool(external == pin)
+    if spec.is_numeric:
+        lo, hi = state.ranges[name]
+        return lo - _TOL <= float(external) <= hi + _TOL
+    if spec.kind == "categorical":
+        return external in state.allowed[name]
+    return True
 
 
 def prior_weights(state: SteeringState, finished_versions: list[int], beta: float,

@@ -13,9 +13,7 @@ from typing import Any
 from hcautoml_widgets.core.events import SteeringState
 from hcautoml_widgets.core.priors import CONFIDENCES
 from hcautoml_widgets.core.space import ParamSpec, SearchSpace
-
-#: The sampler's tolerance on a range or pin (``trial_context._TOL``), for the notes below.
-_TOL = 1e-9
+from hcautoml_widgets.core.trial_context import obeys  # the sampler's own rule, tolerance included
 
 
 def param(space: SearchSpace, name: Any) -> ParamSpec:
@@ -46,11 +44,11 @@ def _onto_grid(spec: ParamSpec, x: float | int) -> float | int:
     grid values, and a range of [5e-118, 1] on a 0.1 grid would hold its own sampled 0.0 just
     outside it (and [0.30000000000000004, ...] would leave out 0.3)."""
     assert spec.low is not None and spec.step is not None
-    k = (float(x) - float(spec.low)) / spec.step
-    if abs(k - round(k)) >= 1e-9:
+    if not spec.on_grid(x):
         return x
+    k = round((float(x) - float(spec.low)) / spec.step)
     # Rounded to 15 significant digits, not decimals: a grid of step 1e-13 must keep its points.
-    on = float(f"{float(spec.low) + round(k) * spec.step:.15g}")
+    on = float(f"{float(spec.low) + k * spec.step:.15g}")
     return round(on) if spec.kind == "int" else on
 
 
@@ -206,25 +204,22 @@ def prior(space: SearchSpace, state: SteeringState, name: Any, value: Any,
     return out
 
 
-def enqueued_note(state: SteeringState, config: Mapping[str, Any]) -> str | None:
+def enqueued_note(space: SearchSpace, state: SteeringState,
+                  config: Mapping[str, Any]) -> str | None:
     """What an enqueued configuration does against the steering in force: it runs as given (the
     person asked for exactly it), and the log says where it leaves the ranges, choices or pins,
     so that a trial outside them is not a surprise later."""
     out = []
     for name, v in config.items():
-        numeric = isinstance(v, (int, float)) and not isinstance(v, bool)
+        spec = space.params.get(name)
+        if spec is None or obeys(state, spec, v):
+            continue
         if name in state.pins:
-            pin = state.pins[name]
-            # Within the sampler's own tolerance a number is the pinned one.
-            same = (abs(float(v) - float(pin)) <= _TOL if numeric and isinstance(pin, (int, float))
-                    else v == pin)
-            if not same:
-                out.append(f"'{name}' = {v!r} while it is pinned at {pin!r}")
-        elif name in state.ranges and numeric:
+            out.append(f"'{name}' = {v!r} while it is pinned at {state.pins[name]!r}")
+        elif spec.is_numeric:
             lo, hi = state.ranges[name]
-            if not lo - _TOL <= v <= hi + _TOL:
-                out.append(f"'{name}' = {v!r} lies outside the current range [{lo}, {hi}]")
-        elif name in state.allowed and v not in state.allowed[name]:
+            out.append(f"'{name}' = {v!r} lies outside the current range [{lo}, {hi}]")
+        else:
             out.append(f"'{name}' = {v!r} is not among the allowed choices "
                        f"{list(state.allowed[name])}")
     return "; ".join(out) + ": it runs as given" if out else None

@@ -22,6 +22,7 @@ from typing import Any
 
 from hcautoml_widgets.core.attrs import provenance_from
 from hcautoml_widgets.core.events import SteeringState, fold
+from hcautoml_widgets.core.words import plural
 
 _SOURCES = {"code": "from code", "widget": "from the dashboard"}
 
@@ -230,8 +231,7 @@ def _steering_sentence(held: Mapping[str, Any]) -> str:
     parts += [(f"a {p['confidence']}-confidence prior" if p["confidence"] else "the space's prior")
               + f" {k} ≈ {_r(p['value'])}" for k, p in held["priors"].items()]
     if held["rejected"]:
-        k = len(held["rejected"])
-        parts.append(f"{k} rejected {'trial' if k == 1 else 'trials'} hidden from the model")
+        parts.append(f"{plural(len(held['rejected']), 'rejected trial')} hidden from the model")
     if held["accepted"]:
         acc = held["accepted"]
         parts.append(f"accepted {'trial' if len(acc) == 1 else 'trials'} "

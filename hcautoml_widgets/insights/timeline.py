@@ -11,10 +11,7 @@ from typing import Any
 import pandas as pd
 
 from hcautoml_widgets.core.effects import COLUMNS, effects
-
-
-def _trials(n: int) -> str:
-    return f"{n} trial" if n == 1 else f"{n} trials"
+from hcautoml_widgets.core.words import plural
 
 
 def timeline(run: Any, k: int = 10) -> pd.DataFrame:
@@ -54,12 +51,12 @@ def effect_text(row: dict[str, Any]) -> str:
             lines.append(f"Best so far: {_n(row['best_before'])}.")
         return "\n".join(lines)
     lines.append(f"First trial under it: #{row['trial']}.")
-    after = (f"best after the next {_trials(row['n_after'])}: {_n(row['best_after'])}"
+    after = (f"best after the next {plural(row['n_after'], 'trial')}: {_n(row['best_after'])}"
              if row["n_after"] else "no trial after it yet")
     lines.append(f"Best before: {_n(row['best_before'])}; {after}.")
     until = row["trials_to_improvement"]
     lines.append("No improvement since." if until is None else
-                 f"The best improved {_trials(until)} after it.")
+                 f"The best improved {plural(until, 'trial')} after it.")
     if row["share_inside"] is not None:
         where = "near the prior" if row["kind"] == "prior" else "inside the new region"
         before = ("" if row["share_before"] is None
