@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="prior study: take the published figures of the arms that are not "
                              "ours (Optuna, SMAC3, reference) instead of rerunning them; only "
                              "when their code and problems are unchanged")
+    parser.add_argument("--recheck", action="store_true",
+                        help="prior study: recompute its checks and tables from the published "
+                             "per-seed figures, running nothing")
     args = parser.parse_args(argv)
     names = args.names or list(BENCHMARKS)
 
@@ -77,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from benchmarks import priors
 
+            if args.recheck:
+                priors.recheck(log=log)
+                continue
             problems = args.problems.split(",") if args.problems else None
             priors.main(quick=args.quick, workers=args.workers, fresh=args.fresh,
                         problems=problems, max_minutes=args.max_minutes,
