@@ -41,6 +41,7 @@ const CSS = `
 .hcw-insights svg { overflow:visible; font-family:inherit; }
 .hcw-insights .tick text { font-size:10px; }
 .hcw-imp-name, .hcw-imp-value { font-size:11px; fill:#222; }
+.hcw-history-note { font-size:11px; fill:#777; }
 .hcw-imp-interval { stroke:#222; stroke-width:1.2; }
 .hcw-legend { display:flex; gap:8px; flex-wrap:wrap; max-width:300px; }
 .hcw-legend i { display:inline-block; width:10px; height:3px; margin-right:3px; vertical-align:middle; }

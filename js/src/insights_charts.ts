@@ -150,6 +150,16 @@ export function drawHistory(box: HTMLElement, history: HistoryPoint[], names: st
   const el = svg(box, "hcw-history-svg", width, height);
   const g = select(el);
   if (history.length === 0) return;
+  if (history.length === 1) {
+    // One point has no "as it went on": an axis from n to n + 1 with dots at its edge said
+    // nothing and looked broken. The shares themselves are in the importance chart.
+    g.append("text").attr("class", "hcw-history-note").attr("x", width / 2).attr("y", height / 2)
+      .attr("text-anchor", "middle")
+      .text(`computed once so far, on ${history[0].n} trials;`);
+    g.append("text").attr("class", "hcw-history-note").attr("x", width / 2).attr("y", height / 2 + 16)
+      .attr("text-anchor", "middle").text("the lines start at the next computation");
+    return;
+  }
   const ns = history.map((p) => p.n);
   const x = scaleLinear().domain([Math.min(...ns), Math.max(Math.max(...ns), Math.min(...ns) + 1)])
     .range([m.l, width - m.r]);

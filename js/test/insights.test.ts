@@ -41,7 +41,19 @@ describe("Insights", () => {
     expect(el.querySelectorAll(".hcw-ins-pair rect.hcw-pair-cell").length).toBe(6);
     expect(el.querySelector(".hcw-ins-pair svg")!.getAttribute("data-a")).toBe("x");
     expect(el.querySelectorAll("path.hcw-pc-line").length).toBe(4);
+    // One computation has no history yet: a note, not an axis from 12 to 13.
+    expect(el.querySelectorAll(".hcw-ins-history path.hcw-history-line").length).toBe(0);
+    expect(el.querySelector(".hcw-ins-history")!.textContent).toContain("computed once so far, on 12 trials");
+  });
+
+  it("draws a line per parameter once importance was computed twice", () => {
+    const model = new FakeModel();
+    const { el } = mount(render, model);
+    model.deliver({ type: "snapshot", names: ["x", "loss"], direction: "minimize", axes: AXES, state: STATE,
+      summary: SUMMARY, history: [{ n: 12, shares: { x: 0.9, loss: 0.1 } }, { n: 20, shares: { x: 0.7, loss: 0.3 } }],
+      fanova: null, fanova_running: false, rows: [] });
     expect(el.querySelectorAll(".hcw-ins-history path.hcw-history-line").length).toBe(2);
+    expect(el.querySelector(".hcw-history-note")).toBeNull();
   });
 
   it("takes deltas, new summaries and history points, and steering state", async () => {
