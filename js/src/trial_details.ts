@@ -49,6 +49,30 @@ export function fullPrecisionCopy(panel: HTMLElement): (e: ClipboardEvent) => vo
   };
 }
 
+// The score's parts in the order the acquisition adds them; a term of 0 (nothing of that kind
+// steered the choice) is left out. Their pulls are in the "why this trial" text above.
+const SCORE_PARTS: [string, string][] = [
+  ["acquisition", "acquisition"], ["log_l", "log l(x)"], ["log_g", "log g(x)"],
+  ["prior_term", "prior term"], ["accepted_term", "accepted-trials term"],
+  ["incumbent_term", "refinement term"],
+];
+
+/** The winning candidate's score as two short lines: its parts, then what the model alone would
+ * have picked. One line of every key (the counterfactual printed as a dict inside it) ran to
+ * several hundred characters. */
+function scoreLines(score: Record<string, any>): HTMLElement[] {
+  const parts = SCORE_PARTS.filter(([k]) => typeof score[k] === "number" && (score[k] !== 0 || !k.endsWith("_term")))
+    .map(([k, label]) => `${label} ${fmt(score[k], 3)}`);
+  const lines = [h("div", { class: "hcw-score" }, "score: " + parts.join(" · "))];
+  const cf = score.counterfactual;
+  if (cf && typeof cf === "object") {
+    const of = typeof score.n_candidates === "number" ? ` (of ${score.n_candidates} candidates)` : "";
+    lines.push(h("div", { class: "hcw-counterfactual", title: JSON.stringify(cf) },
+      `the model alone would have picked: ${configText(cf)}${of}`));
+  }
+  return lines;
+}
+
 export function renderDetails(panel: HTMLElement, rec: any, metric: string, act: Act, notice: (text: string, ok: boolean, keep?: boolean) => void, close: () => void): void {
   panel.hidden = false;
   panel.dataset.number = String(rec.number);
@@ -62,11 +86,7 @@ export function renderDetails(panel: HTMLElement, rec: any, metric: string, act:
     const payload = Object.entries(ev.payload ?? {}).map(([k, v]) => `${k}=${short(v)}`).join(", ");
     prov.append(h("div", {}, `last edit before it: #${ev.seq} ${ev.kind} ${payload} (${ev.source})`));
   }
-  if (rec.score) {
-    // The parts of the score; their pulls are in the "why this trial" text above.
-    const parts = Object.entries(rec.score).filter(([k]) => !k.startsWith("pull_"));
-    prov.append(h("div", {}, "why chosen: " + parts.map(([k, v]) => `${k}=${short(v)}`).join(", ")));
-  }
+  if (rec.score) prov.append(...scoreLines(rec.score));
   if (rec.enqueued !== undefined && rec.enqueued !== null) prov.append(h("div", {}, `enqueued by event #${rec.enqueued}`));
   const parts: Node[] = [h("strong", {}, `Trial ${rec.number}`)];
   const why = rec.explanation?.text;

@@ -91,7 +91,9 @@ describe("TrialTable", () => {
     expect(model.last()).toMatchObject({ type: "details", n: 2 });
     model.ack("details", true, null, {
       number: 2, state: "failed", value: null, params: { depth: 2, loss: "a" }, origin: "model", version: 3,
-      error: "Traceback: ValueError: bad", score: { log_l: -1.5, acquisition: 0.2 },
+      error: "Traceback: ValueError: bad",
+      score: { log_l: -1.5, log_g: -2.25, acquisition: 0.2, prior_term: 0.05, accepted_term: 0, incumbent_term: 0,
+        pull_model: 0.4, counterfactual: { depth: 7, loss: "b" }, n_candidates: 24 },
       steering_event: { seq: 3, kind: "narrow", payload: { name: "depth" }, source: "widget" },
     });
     await frame();
@@ -101,6 +103,11 @@ describe("TrialTable", () => {
     expect(panel.querySelector(".hcw-config")!.textContent).toContain("depth");
     expect(panel.querySelector(".hcw-provenance")!.textContent).toContain("steering version 3");
     expect(panel.querySelector(".hcw-error-text")!.textContent).toContain("ValueError: bad");
+    // The score in words, without the terms that played no part or the pulls (the text's).
+    expect(panel.querySelector(".hcw-score")!.textContent)
+      .toBe("score: acquisition 0.2 · log l(x) -1.5 · log g(x) -2.25 · prior term 0.05");
+    expect(panel.querySelector(".hcw-counterfactual")!.textContent)
+      .toBe("the model alone would have picked: depth=7, loss=b (of 24 candidates)");
     panel.querySelector<HTMLButtonElement>('button[data-action="enqueue-copy"]')!.click();
     expect(model.last()).toMatchObject({ type: "action", op: "enqueue_copy", n: 2 });
     panel.querySelector<HTMLButtonElement>('button[data-action="use-as-prior"]')!.click();
