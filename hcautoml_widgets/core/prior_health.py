@@ -132,6 +132,19 @@ def refinement_factor(belief: float | None, evidence: Mapping[str, Evidence] | N
     return max(contradiction(belief), parts)
 
 
+def flatness(near: Sequence[tuple[float, float]]) -> float:
+    """The share of ``(loss, best loss before it)`` pairs, the last few trials proposed near the
+    best trial, that tied the best exactly: how flat the incumbent's neighbourhood is. The
+    refinement's weight is scaled by one minus this. On a plateau (a cross-validated error counts
+    mistakes, so neighbours often score the same) searching near the best learns nothing and held
+    the SVC study's runs on the incumbent's ties; a continuous objective never ties, so there it
+    changes nothing."""
+    if not near:
+        return 0.0
+    tied = sum(abs(loss - best) <= 1e-12 * max(1.0, abs(best)) for loss, best in near)
+    return tied / len(near)
+
+
 def inside(prior: Prior, spec: ParamSpec, internal: np.ndarray) -> np.ndarray:
     """Which Optuna internal values (raw numbers, or choice indices) lie in the prior's
     high-density region."""

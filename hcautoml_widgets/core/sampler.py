@@ -51,6 +51,7 @@ from hcautoml_widgets.core.prior_health import (
     contradiction,
     drawn_and_others,
     evidence_for,
+    flatness,
     refinement_factor,
 )
 from hcautoml_widgets.core.space import ParamSpec, SearchSpace
@@ -104,6 +105,10 @@ class SteeredSampler(BaseSampler):
             The refinement is on while any prior is stated; without this it kept pulling the
             search towards the best trial of the basin a wrong belief led to (the SVC study's
             poly plateau) after the belief itself had faded. Needs ``evidence_fading``.
+        plateau_fading: the refinement around the incumbent fades by the share of its last
+            :data:`PLATEAU_WINDOW` trials that tied the best loss exactly
+            (:func:`prior_health.flatness`): searching near the best on a plateau learns
+            nothing, and its weight held runs on the incumbent's ties.
     """
 
     def __init__(self, steering: Steering | Any = None, base_sampler: BaseSampler | None = None,
@@ -111,7 +116,8 @@ class SteeredSampler(BaseSampler):
                  incumbent_beta: float = DEFAULT_INCUMBENT_BETA, evidence_fading: bool = True,
                  startup_prior_share: float = DEFAULT_STARTUP_PRIOR_SHARE,
                  prior_trials: float = DEFAULT_PRIOR_TRIALS, joint_fading: bool = True,
-                 prior_mode_first: bool = True, incumbent_fading: bool = True) -> None:
+                 prior_mode_first: bool = True, incumbent_fading: bool = True,
+                 plateau_fading: bool = True) -> None:
         if steering is None:
             steering = Steering(SearchSpace([]))
         elif not isinstance(steering, Steering):
@@ -128,6 +134,7 @@ class SteeredSampler(BaseSampler):
         self.joint_fading = bool(joint_fading)
         self.prior_mode_first = bool(prior_mode_first)
         self.incumbent_fading = bool(incumbent_fading)
+        self.plateau_fading = bool(plateau_fading)
         self.incumbent_confidence = "high"
         # Refine around the incumbent even when no prior is stated (ablation knob).
         self.refine_always = False
@@ -227,6 +234,8 @@ class SteeredSampler(BaseSampler):
                 weight = self.incumbent_beta / (1 + max(0, len(finished) - start))
                 if self.incumbent_fading:
                     weight *= refinement_factor(belief, evidence)
+                if self.plateau_fading:
+                    weight *= 1.0 - flatness(_near_best(finished, losses))
                 incumbent = (finished[best].params, weight)
                 incumbent_number = finished[best].number
         ctx = TrialContext(
@@ -424,3 +433,20 @@ class SteeredSampler(BaseSampler):
             if trial._trial_id in self._contexts:
                 self._provenance[trial._trial_id] = out
         return out
+
+
+# How many of the newest trials proposed near the best judge its neighbourhood's flatness, and how
+# far back to look for them (the scan runs every trial).
+PLATEAU_WINDOW = 5
+PLATEAU_LOOKBACK = 200
+
+
+def _near_best(finished: list[FrozenTrial], losses: list[float]) -> list[tuple[float, float]]:
+    """(loss, best loss before it) of the newest trials proposed near the best trial."""
+    picked = [i for i in range(len(finished) - 1, max(-1, len(finished) - 1 - PLATEAU_LOOKBACK), -1)
+              if isinstance(p := finished[i].system_attrs.get(ATTR_TRIAL), Mapping)
+              and "near_best" in p][:PLATEAU_WINDOW]
+    if not picked:
+        return []
+    running = np.minimum.accumulate(np.asarray(losses[:picked[0]], dtype=float))
+    return [(losses[i], float(running[i - 1])) for i in picked if i > 0]

@@ -233,3 +233,12 @@ def test_the_sentence_says_the_model_leads_without_contradicting_the_priors_regi
         "trials drawn from your priors now do worse than the rest, the model's own choices "
         "included (14 drawn, 30 others); it no longer steers the search and the model leads")
     assert _sentence("gamma", better, 0.5, "widget", 0.6, 14, 30) is None
+
+
+def test_flatness_is_the_share_of_exact_ties_with_the_best() -> None:
+    from hcautoml_widgets.core.prior_health import flatness
+
+    assert flatness([]) == 0.0
+    assert flatness([(16 / 600, 16 / 600), (17 / 600, 16 / 600)]) == 0.5
+    # Float noise of a mean of fold scores is a tie; a better or a near value is not.
+    assert flatness([(0.1 + 0.2, 0.3), (0.29, 0.3), (0.3000001, 0.3)]) == 1 / 3

@@ -345,6 +345,40 @@ def test_the_incumbent_fades_with_a_belief_the_trials_contradict() -> None:
     assert faded == unfaded > 0
 
 
+def test_the_incumbent_fades_on_a_plateau() -> None:
+    # A cross-validated error counts mistakes: near the best trial most configurations score
+    # the same. Once trials proposed near the best tie it, searching there learns nothing and
+    # the refinement's weight goes; a continuous objective never ties, so it keeps it.
+    cs = ConfigurationSpace({"x": Float("x", (0.0, 10.0)), "y": Float("y", (0.0, 10.0))})
+    space = SearchSpace.from_any(cs)
+
+    def weights(loss: Any, plateau_fading: bool = True) -> tuple[float, int]:
+        steering = Steering(space)
+        steering.prior("x", 2.0, "medium")
+        sampler = SteeredSampler(steering, TPESampler(seed=0, n_startup_trials=5,
+                                                      multivariate=True), seed=0,
+                                 plateau_fading=plateau_fading)
+        study = optuna.create_study(sampler=sampler)
+        trials = run_trials(study, space, 40, loss)
+        ctx = sampler._context(study, study.ask()._cached_frozen_trial)
+        near = sum("near_best" in provenance_from(t.system_attrs) for t in trials)
+        assert ctx.incumbent is not None
+        return ctx.incumbent[1], near
+
+    def plateau(c: dict[str, Any]) -> float:  # 1 error anywhere near x = 2, y = 7
+        return float(round(abs(c["x"] - 2) + abs(c["y"] - 7)) // 3)
+
+    flat, near = weights(plateau)
+    kept, near_kept = weights(plateau, plateau_fading=False)
+    # Every trial proposed near the best tied it: the weight is gone, and with it most of
+    # the trials the refinement would have won.
+    assert near >= 1 and flat == 0.0
+    assert kept > 0 and near_kept > near
+    smooth, near = weights(lambda c: abs(c["x"] - 2) + abs(c["y"] - 7))
+    unfaded, _ = weights(lambda c: abs(c["x"] - 2) + abs(c["y"] - 7), plateau_fading=False)
+    assert near >= 5 and smooth == unfaded > 0
+
+
 def _startup_of_one_param(prior_at: float, confidence: str, n: int, loss: Any,
                           knobs: dict[str, Any] | None = None,
                           **kwargs: Any) -> list[optuna.trial.FrozenTrial]:
