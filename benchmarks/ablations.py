@@ -20,6 +20,8 @@ Each variant is steered TPE on a prior-study problem, changed in one way a noteb
   the rest (``joint_fading``);
 * ``+noincfade``: the refinement around the incumbent does not fade with the belief as a whole
   (``incumbent_fading``; ``+incfade`` turns it on, the default);
+* ``+noplateau``: the refinement around the incumbent does not fade when the trials proposed
+  near it tie it (``plateau_fading``);
 * ``+nomode``: the first trial after the priors are stated does not run their centres
   (``prior_mode_first``);
 * ``+adapt``: the start-up's share of prior draws grows from ``startup_prior_share`` towards 1
@@ -97,6 +99,8 @@ def _configure(sampler: Any, parts: list[str]) -> str:
             sampler.prior_trials = float(value)
         elif key == "near":
             sampler.startup_refine = float(value)
+        elif key == "noplateau":
+            sampler.plateau_fading = False
         elif key == "adapt":
             sampler.adaptive_startup = True
         elif key == "startup":
