@@ -131,11 +131,16 @@ class TrialTable(FeedWidget):
         rec = self.run.record(int(content["n"]))
         params = {k: v for k, v in (rec.get("params") or {}).items() if v is not None}
         if op == "enqueue_copy":
-            self.run.steering.enqueue(params, source="widget")
-            return {"queue": len(self.run.steering.pending())}
+            # The note says where the copy leaves the steering in force (it runs as given);
+            # the person who clicked must see it, not only the log.
+            note = self.run.steering.enqueue(params, source="widget").payload.get("note")
+            out: dict[str, Any] = {"queue": len(self.run.steering.pending())}
+            return out | {"note": str(note)} if note else out
         # One event for the whole configuration, all or nothing, undone in one step.
-        self.run.steering.priors(params, "medium", source="widget")
-        return None
+        ev = self.run.steering.priors(params, "medium", source="widget")
+        notes = [] if ev is None else [str(part["payload"]["note"]) for part in ev.payload["edits"]
+                                       if part["payload"].get("note")]
+        return {"note": "; ".join(notes)} if notes else None
 
     def _clear_queue(self) -> dict[str, Any]:
         # One event, whatever was edited after the enqueues; one undo puts the queue back.

@@ -3,7 +3,8 @@
 //
 // Selectors for browser tests:
 //   .hcw-timeline                         root
-//   .hcw-tl-mark[data-seq="3"]            a mark (data-kind: narrow, prior, ...); .hcw-selected
+//   .hcw-tl-mark[data-seq="3"]            a mark (data-kind: narrow, prior, ...; data-lane: its
+//                                         row, 0 the top); .hcw-selected
 //   .hcw-tl-details                       the clicked event's text (empty until a click)
 import type { RenderProps } from "@anywidget/types";
 import { Channel, ensureStyles, h, type Msg } from "./base";
@@ -24,9 +25,18 @@ export const COLORS: Record<string, string> = {
   enqueue: "#ff7f0e", undo: "#d62728",
 };
 
+// Marks closer than GAP pixels would draw over each other (several edits between the same two
+// trials share an x), hiding all but the top one from the pointer: such a mark moves down a
+// lane, and the track grows to hold the lanes in use.
+const GAP = 12;
+const LANE_H = 16;
+const MAX_LANES = 4;
+// A track not laid out yet (hidden tab, tests) has no width: lanes are chosen as for this one.
+const NOMINAL_WIDTH = 600;
+
 const CSS = `
 .hcw-timeline { font-size:12px; }
-.hcw-tl-track { position:relative; height:22px; margin:0 ${MARGIN.right}px 0 ${MARGIN.left}px;
+.hcw-tl-track { position:relative; height:${LANE_H + 6}px; margin:0 ${MARGIN.right}px 0 ${MARGIN.left}px;
   border-bottom:1px solid #ccc; }
 .hcw-tl-mark { position:absolute; top:2px; transform:translateX(-50%); border:none; background:none;
   padding:0; cursor:pointer; font-size:14px; line-height:16px; }
@@ -35,6 +45,35 @@ const CSS = `
 .hcw-tl-details:empty { display:none; }
 .hcw-tl-details.hcw-error { color:#b00020; }
 `;
+
+/**
+ * The lane of each mark, given its position in percent of the track (in the order given): the
+ * first lane whose last mark is at least `gap` pixels to the left, else a new lane up to
+ * `maxLanes`. Positions are taken in ascending order, whatever order they come in.
+ */
+export function lanes(pcts: number[], width: number, gap = GAP, maxLanes = MAX_LANES): number[] {
+  const px = pcts.map((p) => (p / 100) * (width > 0 ? width : NOMINAL_WIDTH));
+  const order = px.map((_, i) => i).sort((a, b) => px[a] - px[b] || a - b);
+  const ends: number[] = [];
+  const counts: number[] = [];
+  const out = new Array<number>(pcts.length).fill(0);
+  for (const i of order) {
+    let lane = ends.findIndex((end) => px[i] - end >= gap);
+    if (lane < 0 && ends.length < maxLanes) lane = ends.length;
+    if (lane < 0) {
+      // Every lane is crowded here: the one whose last mark is furthest left, the least used
+      // among equals, so a pile of marks at one x spreads over all the lanes.
+      lane = 0;
+      for (let k = 1; k < ends.length; k++) {
+        if (ends[k] < ends[lane] || (ends[k] === ends[lane] && counts[k] < counts[lane])) lane = k;
+      }
+    }
+    ends[lane] = px[i];
+    counts[lane] = (counts[lane] ?? 0) + 1;
+    out[i] = lane;
+  }
+  return out;
+}
 
 /** Where a mark sits along the track, in percent of its width (clamped to the track). */
 export function position(x: number, domain: [number, number]): number {
@@ -70,9 +109,17 @@ function render({ model, el }: RenderProps): () => void {
 
   function place(): void {
     align();
-    for (const { mark, el: b } of marks.values()) b.style.left = `${position(mark[1], domain)}%`;
+    const all = [...marks.values()];
+    const pcts = all.map(({ mark }) => position(mark[1], domain));
+    const lane = lanes(pcts, track.clientWidth);
+    all.forEach(({ el: b }, i) => {
+      b.style.left = `${pcts[i]}%`;
+      b.style.top = `${2 + lane[i] * LANE_H}px`;
+      b.dataset.lane = String(lane[i]);
+    });
+    track.style.height = `${LANE_H + 6 + Math.max(0, ...lane) * LANE_H}px`;
   }
-  const resize = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => align()) : null;
+  const resize = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => place()) : null;
   resize?.observe(root);
 
   function add(mark: Mark): void {

@@ -123,8 +123,13 @@ export function renderDetails(panel: HTMLElement, rec: any, metric: string, act:
       if (!ack.ok) notice(ack.error ?? "refused", false);
       else if (a === "enqueue-copy") {
         const q = ack.result?.queue;
-        notice(`Trial ${rec.number}'s configuration enqueued: it runs next${q ? ` (${q} in the queue)` : ""}.`, true);
-      } else notice(`Priors set at trial ${rec.number}'s values.`, true);
+        const note = typeof ack.result?.note === "string" ? ` Note: ${ack.result.note}.` : "";
+        // A note is a warning about what will run: it stays until the next action.
+        notice(`Trial ${rec.number}'s configuration enqueued: it runs next${q ? ` (${q} in the queue)` : ""}.${note}`, true, note !== "");
+      } else {
+        const note = typeof ack.result?.note === "string" ? ` Note: ${ack.result.note}.` : "";
+        notice(`Priors set at trial ${rec.number}'s values.${note}`, true, note !== "");
+      }
     });
     buttons.append(b);
   }

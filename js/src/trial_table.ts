@@ -291,7 +291,7 @@ function render({ model, el }: RenderProps<Model>): () => void {
 
   // What an action did is news for a moment ("…: it runs next" is false once it has run): it
   // fades after NOTICE_MS. An error stays until the next action, and so does a notice the
-  // person must act on (a configuration shown to copy by hand).
+  // person must act on (a configuration shown to copy by hand, a note on what will run).
   let fade: ReturnType<typeof setTimeout> | null = null;
   const say = (text: string, ok: boolean, keep = false) => {
     if (fade !== null) clearTimeout(fade);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import view, { position } from "../src/timeline";
+import view, { lanes, position } from "../src/timeline";
 import { FakeModel, mount } from "./fake_model";
 
 const { render } = view;
@@ -68,5 +68,34 @@ describe("TimelineStrip", () => {
   it("clamps positions to the track", () => {
     expect(position(50, [-0.5, 9.5])).toBe(100);
     expect(position(-3, [-0.5, 9.5])).toBe(0);
+  });
+
+  it("moves marks that would draw over each other down a lane, and grows the track to hold them", () => {
+    const model = new FakeModel();
+    const { el } = mount(render, model);
+    model.deliver({
+      ...snapshot,
+      marks: [
+        ...snapshot.marks,
+        [3, 9.5, "pin", "code", "#3 pinned kernel = rbf [code]"],
+        [4, 9.5, "narrow", "code", "#4 narrowed gamma [code]"],
+      ],
+    });
+    const lane = (seq: number) =>
+      el.querySelector<HTMLElement>(`.hcw-tl-mark[data-seq="${seq}"]`)!.dataset.lane;
+    expect([lane(1), lane(2), lane(3), lane(4)]).toEqual(["0", "0", "1", "2"]);
+    const track = el.querySelector<HTMLElement>(".hcw-tl-track")!;
+    expect(parseFloat(track.style.height)).toBeGreaterThan(
+      parseFloat(el.querySelector<HTMLElement>('.hcw-tl-mark[data-seq="4"]')!.style.top),
+    );
+  });
+
+  it("takes a lane back once the marks are far enough apart, and stops at the last lane", () => {
+    // 600 px wide: 1 % is 6 px, so marks 2 % apart share a lane and 1 % apart do not.
+    expect(lanes([10, 11, 13, 14], 600)).toEqual([0, 1, 0, 1]);
+    expect(lanes([50, 50, 50, 50, 50, 50], 600, 12, 3)).toEqual([0, 1, 2, 0, 1, 2]);
+    // Order does not matter: the leftmost keeps the top lane.
+    expect(lanes([14, 10], 600)).toEqual([0, 0]);
+    expect(lanes([11, 10], 600)).toEqual([1, 0]);
   });
 });

@@ -202,6 +202,18 @@ describe("TrialTable: following the run, selection, queue and feedback", () => {
     await frame();
     expect(btn.disabled).toBe(false);
     expect(el.querySelector(".hcw-notice")!.textContent).toContain("enqueued: it runs next (2 in the queue)");
+    btn.click();
+    model.ack("action", true, null, { queue: 3, note: "'lr' = 0.5 lies outside the current range [0.001, 0.1]: it runs as given" });
+    await frame();
+    expect(el.querySelector(".hcw-notice")!.textContent).toBe(
+      "Trial 3's configuration enqueued: it runs next (3 in the queue). Note: 'lr' = 0.5 lies outside the current range [0.001, 0.1]: it runs as given.",
+    );
+    el.querySelector<HTMLButtonElement>('.hcw-details button[data-action="use-as-prior"]')!.click();
+    model.ack("action", true, null, { note: "parameter 'lr' is pinned at 0.01: the prior acts once it is unpinned" });
+    await frame();
+    expect(el.querySelector(".hcw-notice")!.textContent).toBe(
+      "Priors set at trial 3's values. Note: parameter 'lr' is pinned at 0.01: the prior acts once it is unpinned.",
+    );
   });
 
   it("lets what an action did fade, and keeps an error", async () => {
@@ -219,6 +231,10 @@ describe("TrialTable: following the run, selection, queue and feedback", () => {
       expect(notice.textContent).toContain("it runs next");
       await vi.advanceTimersByTimeAsync(NOTICE_MS);
       expect(notice.textContent).toBe(""); // it ran long ago, perhaps: the line does not stay
+      el.querySelector<HTMLButtonElement>('.hcw-details button[data-action="enqueue-copy"]')!.click();
+      model.ack("action", true, null, { queue: 1, note: "'lr' = 0.01 while it is pinned at 0.1: it runs as given" });
+      await vi.advanceTimersByTimeAsync(NOTICE_MS + 40);
+      expect(notice.textContent).toContain("while it is pinned"); // a warning stays
       el.querySelector<HTMLButtonElement>('.hcw-details button[data-action="use-as-prior"]')!.click();
       model.ack("action", false, "parameter 'lr': pinned");
       await vi.advanceTimersByTimeAsync(NOTICE_MS + 40);

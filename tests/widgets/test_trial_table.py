@@ -34,6 +34,24 @@ def test_queue_is_sent_when_it_changes_and_can_be_cleared(recorder: Recorder) ->
     table.close()
 
 
+def test_a_copy_outside_the_steering_in_force_says_so_in_its_answer(recorder: Recorder) -> None:
+    run = make_run()
+    table = hcw.TrialTable(run)
+    finish(run, 2, table)
+    depth = run.record(1)["params"]["depth"]
+    other = 2 if depth != 2 else 3
+    run.steering.pin("depth", other)
+    [ack] = ask(recorder, table, {"type": "action", "op": "enqueue_copy", "id": 1, "n": 1})
+    assert ack["ok"] and ack["result"]["queue"] == 1
+    assert ack["result"]["note"] == (f"'depth' = {depth!r} while it is pinned at {other!r}: "
+                                     "it runs as given")
+    assert run.steering.log[-1].payload["note"] == ack["result"]["note"]
+    # "Use as prior" on that trial: the prior on the pinned parameter waits for the unpin.
+    [ack] = ask(recorder, table, {"type": "action", "op": "use_as_prior", "id": 2, "n": 1})
+    assert ack["ok"] and f"'depth' is pinned at {other!r}" in ack["result"]["note"]
+    table.close()
+
+
 def test_a_queued_configuration_leaves_the_queue_when_it_runs(recorder: Recorder) -> None:
     run = make_run()
     table = hcw.TrialTable(run)
