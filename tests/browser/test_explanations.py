@@ -127,6 +127,21 @@ def test_explanation_ghosts_and_timeline(
             return !!d && d.textContent.trim().length > 0;
         }""", timeout=20_000)
     assert "narrow" in (details.text_content() or "")
+    # A second edit between the same two trials stands below the first, and can be clicked.
+    nb.kernel.exec("run.steering.prior('lr', 0.01, 'low')")
+    seq2 = nb.kernel.eval("run.steering.log[-1].seq")
+    second = panel.locator(f'.hcw-timeline .hcw-tl-mark[data-seq="{seq2}"]').first
+    second.wait_for(timeout=20_000)
+    assert (mark.get_attribute("data-lane"), second.get_attribute("data-lane")) == ("0", "1")
+    a, b = mark.bounding_box(), second.bounding_box()
+    assert a is not None and b is not None and b["y"] >= a["y"] + a["height"] - 1, (a, b)
+    second.click()
+    nb.page.wait_for_function(
+        """() => {
+            const p = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+            const d = p && p.querySelector('.hcw-timeline .hcw-tl-details');
+            return !!d && d.textContent.includes('prior');
+        }""", timeout=20_000)
     nb.screenshot("explanations_timeline")
     nb.kernel.exec("run.stop()")
     nb.assert_clean()
