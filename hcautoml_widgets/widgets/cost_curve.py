@@ -4,7 +4,8 @@ Colour says where a trial came from (startup, model, prior, enqueued, pinned); r
 turn grey; failed trials are crosses along the top edge; the step line is the best value so far
 (rejected trials never count); a flag and a vertical rule mark the steering edits made between
 two trials (several edits there share one flag, with their count beside it and all of them in
-its tooltip). What is drawn is derived in ``hcautoml_widgets.insights`` (the best-so-far steps,
+its tooltip; so do edits a few trials apart on a long run, whose flags would overlap: see
+``_flags.py``). What is drawn is derived in ``hcautoml_widgets.insights`` (the best-so-far steps,
 the events' words, which reviews changed); this module only turns it into marks. Every growing
 series is a :class:`ChunkedSeries`, so the bytes sent per trial do not grow with the run (see
 ``_chunks.py``). A point's tooltip (its configuration) is filled on hover from the kernel, so
@@ -44,6 +45,7 @@ from hcautoml_widgets.widgets._curve_text import (
     tip_html,
     trial_tip,
 )
+from hcautoml_widgets.widgets._flags import flag_layout
 
 __all__ = ["FAILED_Y", "ORIGINS", "PALETTE", "REJECTED", "CostCurve", "event_label",
            "nice_ceiling"]
@@ -180,7 +182,9 @@ class CostCurve(w.VBox):
         self._tracker = BestSoFar(run.direction)
         self._max_x = -1.0
         self._last_seq = 0
-        self._groups: dict[float, list[dict[str, Any]]] = {}  # flag x -> its events
+        self._groups: dict[float, list[dict[str, Any]]] = {}  # gap between trials -> its edits
+        self._flag_events: dict[float, list[dict[str, Any]]] = {}  # drawn flag x -> its edits
+        self._flag_span = 0.0  # the axis span the flags were laid out for
         self._events: list[dict[str, Any]] = []
         self._ylim: tuple[float, float] | None = None  # values the y domain covers
         self._fresh: list[float] = []  # values plotted since the domain was last checked
@@ -234,7 +238,7 @@ class CostCurve(w.VBox):
 
     def _on_flag_hover(self, mark: Any, content: dict[str, Any]) -> None:
         x = _hover_x(content, mark)
-        events = self._groups.get(x, []) if x is not None else []
+        events = self._flag_events.get(x, []) if x is not None else []
         title = f"{len(events)} steering edits" if len(events) > 1 else "steering"
         self._flag_tip.value = tip_html(title, [event_label(ev) for ev in events])
 
@@ -311,17 +315,16 @@ class CostCurve(w.VBox):
         return self._tracker.exclude(rejected(self._reviews)) == "rebuild"
 
     def _add_flag(self, ev: dict[str, Any], x: float) -> None:
-        """One flag per gap between trials: a further edit in the same gap joins its flag."""
+        """An edit made in the gap before trial x + 0.5: a rule per gap; the flags are laid out
+        at the next flush (several gaps close on the axis share one)."""
         self._last_seq = max(self._last_seq, int(ev["seq"]))
         self._events.append(ev)
         group = self._groups.get(x)
         if group is None:
             self._groups[x] = [ev]
             self.rules.append(([x, x], [0.0, 1.0]))
-            self.flags.append((x, FLAG_Y, event_label(ev)), key=x)
         else:
             group.append(ev)
-            self.flags.update(x, (x, FLAG_Y, f"{len(group)} edits: {event_label(ev)}"))
 
     def _rebuild_best(self) -> None:
         # ChunkedSeries.reset resends only the marks whose points changed.
@@ -329,6 +332,12 @@ class CostCurve(w.VBox):
 
     def _flush(self, steered: bool = True) -> None:
         self._set_domains()
+        span = float(self._sx.max) + 0.5
+        if steered or span != self._flag_span:
+            self._flag_span = span
+            points, self._flag_events = flag_layout(self._groups, span, FLAG_Y, event_label)
+            self.flags.reset(points)
+            self._paint_counts()
         for series in (self.rules, self.best, self.points, self.failed, self.flags):
             series.flush()
         best = self.best.points()
@@ -342,11 +351,10 @@ class CostCurve(w.VBox):
             with self.best_tail.hold_sync():
                 self.best_tail.x, self.best_tail.y = x, y
         if steered:
-            self._paint_counts()
             self._paint_history()
 
     def _paint_counts(self) -> None:
-        many = [(x, len(g)) for x, g in sorted(self._groups.items()) if len(g) > 1]
+        many = [(x, len(g)) for x, g in sorted(self._flag_events.items()) if len(g) > 1]
         text = [f"×{k}" for _, k in many]
         if list(self.counts.text) != text:
             with self.counts.hold_sync():

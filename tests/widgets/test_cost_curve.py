@@ -11,7 +11,13 @@ import hcautoml_widgets as hcw
 from hcautoml_widgets.insights.labels import label
 from hcautoml_widgets.insights.progress import best_so_far
 from hcautoml_widgets.widgets._chunks import ChunkedSeries, segments
-from hcautoml_widgets.widgets.cost_curve import REJECTED, linear_format, log_ticks, nice_ceiling
+from hcautoml_widgets.widgets.cost_curve import (
+    REJECTED,
+    event_label,
+    linear_format,
+    log_ticks,
+    nice_ceiling,
+)
 from hcautoml_widgets.widgets.timeline import TimelineStrip
 from tests.widgets.helpers import finish, make_run
 from tests.widgets.recording import Recorder
@@ -181,6 +187,30 @@ def test_edits_between_two_trials_share_one_flag_with_a_count(recorder: Recorder
     assert curve.flush()
     assert len([n for m in curve.flags.marks for n in m.names]) == 2
     assert list(curve.counts.text) == ["×3"]
+    curve.close()
+
+
+def test_flags_close_on_a_long_axis_merge_and_split_by_the_axis_not_the_trials(
+        recorder: Recorder) -> None:
+    run = make_run()
+    curve = hcw.CostCurve(run)
+    finish(run, 10, curve)
+    run.steering.narrow("depth", 3, 9)
+    finish(run, 2, curve)
+    run.steering.pin("loss", "log_loss")
+    assert curve.flush()
+    names = [str(n) for m in curve.flags.marks for n in m.names]
+    assert len(names) == 2 and list(curve.counts.text) == []  # 2 trials apart on a 20-trial axis
+    finish(run, 1000, curve)  # the axis grows past 1,000 trials: 2 trials are a pixel or two
+    names = [str(n) for m in curve.flags.marks for n in m.names]
+    assert names == [f"2 edits: {event_label(run.steering.log[-1].to_dict())}"]
+    assert list(curve.counts.text) == ["×2"]
+    assert len([x for m in curve.rules.marks for x in m.x]) == 2  # each edit keeps its rule
+    mark = next(m for m in curve.flags.marks if len(m.x))
+    assert float(mark.x[0]) == 9.5
+    curve._on_flag_hover(mark, {"event": "hover", "point": {"x": 9.5, "index": 0}})
+    assert "2 steering edits" in curve._flag_tip.value
+    assert "narrowed depth" in curve._flag_tip.value and "pinned loss" in curve._flag_tip.value
     curve.close()
 
 
