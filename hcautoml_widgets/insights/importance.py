@@ -1,9 +1,13 @@
-"""Hyperparameter importance through Optuna's own evaluators, on a throwaway in-memory study.
+"""Hyperparameter importance: from the partial-dependence curves, or Optuna's own evaluators.
 
-The throwaway study holds only the completed, non-rejected trials (``run.study`` would also hold
-the rejected ones, which must not count), so PED-ANOVA and fANOVA see what the sampler sees.
-The spread over refits is an interval: PED-ANOVA is deterministic, so it is refitted on bootstrap
-resamples of the trials; fANOVA is refitted with different forest seeds.
+The default, "forest", is each parameter's share of the variance of the partial-dependence
+curves of the random forest the insights draw (``dependence.curve_shares``), with the spread over
+the forest's trees as its interval: the importance chart and the curves beside it then tell the
+same story. Optuna's PED-ANOVA and fANOVA are there on request, on a throwaway in-memory study
+holding only the completed, non-rejected trials (``run.study`` would also hold the rejected ones,
+which must not count). Their spread over refits is an interval: PED-ANOVA is deterministic, so
+it is refitted on bootstrap resamples of the trials; fANOVA is refitted with different forest
+seeds.
 """
 
 from __future__ import annotations
@@ -20,13 +24,17 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, create_trial
 
 from hcautoml_widgets.insights._data import Trials, require, trials
+from hcautoml_widgets.insights.dependence import Surrogate, curve_shares
 
-EVALUATORS = ("ped-anova", "fanova")
+EVALUATORS = ("forest", "ped-anova", "fanova")
 
 Progress = Callable[[int, int], None]
 
 
 def _evaluator(name: str, seed: int) -> Any:
+    """Optuna's evaluator for ``name`` (None for "forest", which is not Optuna's)."""
+    if name == "forest":
+        return None
     if name == "ped-anova":
         return PedAnovaImportanceEvaluator()
     if name == "fanova":
@@ -103,14 +111,27 @@ def _shares(study: Any, names: list[str], evaluator: Any) -> dict[str, float]:
     return {n: v / total for n, v in out.items()}
 
 
-def importance(run: Any, evaluator: str = "ped-anova", *, seed: int = 0) -> dict[str, float]:
+def forest_spread(data: Trials, seed: int = 0) -> pd.DataFrame:
+    """The "forest" importance with its interval over the trees (see the module docstring)."""
+    sur = Surrogate.fit(data, seed=seed)
+    return curve_shares({name: sur.tree_curves(name)[1] for name in data.names})
+
+
+def _shares_of(frame: pd.DataFrame) -> dict[str, float]:
+    return dict(zip(frame["name"], frame["share"].astype(float), strict=True))
+
+
+def importance(run: Any, evaluator: str = "forest", *, seed: int = 0) -> dict[str, float]:
     """Share of each hyperparameter in the objective's variation, most important first.
 
     Args:
         run: a live, finished or loaded :class:`~hcautoml_widgets.Run`.
-        evaluator: "ped-anova" (Optuna's default: what matters among the good trials; fast) or
+        evaluator: "forest" (how much each parameter moves the random forest's partial
+            dependence, the curves the insights draw; fast), "ped-anova" (Optuna's default:
+            what sets the best 10% of the trials apart from the trials the sampler chose; fast,
+            but where the sampler has settled on one choice it calls that choice unimportant) or
             "fanova" (functional ANOVA over the whole space; seconds to tens of seconds).
-        seed: forest seed of fANOVA.
+        seed: forest seed of "forest" and fANOVA.
 
     Returns:
         ``{name: share}``, shares sum to 1. Constants are left out.
@@ -121,16 +142,21 @@ def importance(run: Any, evaluator: str = "ped-anova", *, seed: int = 0) -> dict
     ev = _evaluator(evaluator, seed)
     data = trials(run)
     require(data, "importance")
+    if evaluator == "forest":
+        return _shares_of(forest_spread(data, seed))
     shares = _shares(study_of(data), data.names, ev)
     return dict(sorted(shares.items(), key=lambda kv: -kv[1]))
 
 
-def spread(data: Trials, evaluator: str = "ped-anova", refits: int = 5, seed: int = 0,
+def spread(data: Trials, evaluator: str = "forest", refits: int = 5, seed: int = 0,
            progress: Progress | None = None) -> pd.DataFrame:
     """Importance with an interval over refits: columns ``name``, ``share`` (fit on all
-    trials), ``low``, ``high`` (10th and 90th percentile of the refits), most important first."""
+    trials), ``low``, ``high`` (10th and 90th percentile of the refits; for "forest", of the
+    forest's trees, and ``refits`` is not used), most important first."""
     require(data, "importance")
     ev = _evaluator(evaluator, seed)
+    if evaluator == "forest":
+        return forest_spread(data, seed)
     total = refits + 1
     made = frozen_trials(data)
     full = _shares(study_of(data, made), data.names, ev)
@@ -169,7 +195,7 @@ def combine(names: list[str], full: dict[str, float], fits: list[dict[str, float
     return frame.sort_values("share", ascending=False, ignore_index=True)
 
 
-def importance_interval(run: Any, evaluator: str = "ped-anova", refits: int = 5,
+def importance_interval(run: Any, evaluator: str = "forest", refits: int = 5,
                         seed: int = 0) -> pd.DataFrame:
     """:func:`importance` with its spread over ``refits`` refits (see :func:`spread`)."""
     _evaluator(evaluator, seed)
@@ -177,7 +203,7 @@ def importance_interval(run: Any, evaluator: str = "ped-anova", refits: int = 5,
 
 
 def importance_history(run: Any, points: int = 8,
-                       evaluator: str = "ped-anova") -> pd.DataFrame:
+                       evaluator: str = "forest") -> pd.DataFrame:
     """How importance changed as the run went on: the shares computed on the first ``n`` good
     trials, for ``points`` values of ``n`` up to all of them. Columns ``n_trials``, ``name``,
     ``share``."""
@@ -188,6 +214,10 @@ def importance_history(run: Any, points: int = 8,
     rows = []
     for n in ns:
         head = data.head(n)
-        for name, share in _shares(study_of(head), data.names, _evaluator(evaluator, 0)).items():
+        if evaluator == "forest":
+            shares = _shares_of(forest_spread(head))
+        else:
+            shares = _shares(study_of(head), data.names, _evaluator(evaluator, 0))
+        for name, share in shares.items():
             rows.append({"n_trials": n, "name": name, "share": share})
     return pd.DataFrame(rows, columns=["n_trials", "name", "share"])

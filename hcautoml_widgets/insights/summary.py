@@ -12,9 +12,10 @@ import time
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from hcautoml_widgets.insights._data import MIN_TRIALS, Trials
-from hcautoml_widgets.insights.dependence import GRID, PAIR_GRID, Surrogate
+from hcautoml_widgets.insights.dependence import GRID, PAIR_GRID, Surrogate, curve_shares
 from hcautoml_widgets.insights.importance import Progress, spread
 
 #: Parameters among which the heat map's pair is chosen (the most important ones).
@@ -35,14 +36,17 @@ def _arr(values: Any) -> list[Any]:
     return [short(v) for v in values]
 
 
-def importance_part(data: Trials, evaluator: str = "ped-anova", refits: int = 4,
-                    progress: Progress | None = None) -> list[dict[str, Any]]:
-    frame = spread(data, evaluator, refits=refits, progress=progress)
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{"name": r.name, "share": short(r.share), "low": short(r.low), "high": short(r.high)}
             for r in frame.itertuples()]
 
 
-def compute(data: Trials, evaluator: str = "ped-anova", seed: int = 0) -> dict[str, Any]:
+def importance_part(data: Trials, evaluator: str = "forest", refits: int = 4,
+                    progress: Progress | None = None) -> list[dict[str, Any]]:
+    return _rows(spread(data, evaluator, refits=refits, progress=progress))
+
+
+def compute(data: Trials, evaluator: str = "forest", seed: int = 0) -> dict[str, Any]:
     """The whole refresh for ``data`` (see the module docstring).
 
     Returns ``{"n", "evaluator", "importance": [{name, share, low, high}], "pd": {name:
@@ -55,12 +59,13 @@ def compute(data: Trials, evaluator: str = "ped-anova", seed: int = 0) -> dict[s
     if n < MIN_TRIALS:
         return {"n": n, "error": f"insights start after {MIN_TRIALS} completed, non-rejected "
                                  f"trials ({n} so far)"}
-    imp = importance_part(data, evaluator)
     sur = Surrogate.fit(data, seed=seed)
-    pd_part = {}
-    for name in data.names:
-        values, mean, std = sur.curve(name, GRID)
-        pd_part[name] = {"x": _arr(values), "mean": _arr(mean), "std": _arr(std)}
+    curves = {name: sur.tree_curves(name, GRID) for name in data.names}
+    # "forest" importance is read off the very curves drawn below it (no second fit).
+    imp = (_rows(curve_shares({name: c for name, (_, c) in curves.items()}))
+           if evaluator == "forest" else importance_part(data, evaluator))
+    pd_part = {name: {"x": _arr(values), "mean": _arr(c.mean(axis=0)), "std": _arr(c.std(axis=0))}
+               for name, (values, c) in curves.items()}
     pair = None
     if len(data.names) >= 2:
         top = [r["name"] for r in imp[:PAIR_CANDIDATES]]

@@ -125,7 +125,8 @@ function render({ model, el }: RenderProps): () => void {
       return;
     }
     paintStatus();
-    drawImportance(impBox, s.importance ?? [], "importance (bars: share; whiskers: spread over refits)");
+    const over = s.evaluator === "forest" ? "the forest's trees" : "refits";
+    drawImportance(impBox, s.importance ?? [], `importance (bars: share; whiskers: spread over ${over})`);
     drawHistory(histBox, st.history, st.names);
     if (s.pair) drawPair(pairBox, s.pair, st.direction, st.axes);
     else pairBox.replaceChildren();
@@ -140,11 +141,17 @@ function render({ model, el }: RenderProps): () => void {
     let done = 0;
     for (const r of st.rows.values()) if (r.state === "complete" && r.review !== "rejected") done++;
     const on = done > s.n ? `insights on ${s.n} of ${done} completed trials` : `insights on ${s.n} completed trials`;
-    // PED-ANOVA (Optuna's default quantile, 10 %) compares the best trials with all the trials
-    // the sampler chose, not with the whole space: say so, or it reads as a disagreement with
-    // the partial dependence below, which models the objective everywhere.
-    status.textContent = `${on} · importance: PED-ANOVA (the best 10% against the other trials)`;
-    status.title = `${on}; they are computed again as trials come in. Importance by PED-ANOVA: what sets the best 10% of trials apart from the other trials; fANOVA (the button) measures it over the whole space.`;
+    const again = `${on}; they are computed again as trials come in.`;
+    if (s.evaluator === "forest") {
+      status.textContent = `${on} · importance: how far each parameter moves the curves below`;
+      status.title = `${again} Importance: each parameter's share of the variance of its partial-dependence curve (the random forest's, drawn below), so a flat curve means an unimportant parameter; whiskers: the spread over the forest's trees. fANOVA (the button) is Optuna's functional ANOVA over the whole space, a second opinion.`;
+    } else {
+      // PED-ANOVA (Optuna's default quantile, 10 %) compares the best trials with all the trials
+      // the sampler chose, not with the whole space: say so, or it reads as a disagreement with
+      // the partial dependence below, which models the objective everywhere.
+      status.textContent = `${on} · importance: PED-ANOVA (the best 10% against the other trials)`;
+      status.title = `${again} Importance by PED-ANOVA: what sets the best 10% of trials apart from the other trials; fANOVA (the button) measures it over the whole space.`;
+    }
   }
 
   function paintFanova(): void {

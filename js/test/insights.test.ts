@@ -12,7 +12,7 @@ const AXES = [
 const STATE = { version: 0, ranges: { x: [0, 1] }, allowed: { loss: ["a", "b"] }, pins: {}, priors: {} };
 const curve = (n: number) => ({ x: Array.from({ length: n }, (_, i) => i / (n - 1)), mean: Array.from({ length: n }, (_, i) => (i / (n - 1) - 0.3) ** 2), std: Array(n).fill(0.01) });
 const SUMMARY = {
-  n: 12, evaluator: "ped-anova",
+  n: 12, evaluator: "forest",
   importance: [{ name: "x", share: 0.9, low: 0.8, high: 0.95 }, { name: "loss", share: 0.1, low: 0.05, high: 0.2 }],
   pd: { x: curve(5), loss: { x: ["a", "b"], mean: [0.1, 0.12], std: [0.01, 0.02] } },
   pair: { a: "x", b: "loss", x: [0, 0.5, 1], y: ["a", "b"], mean: [[1, 2], [3, 4], [5, 6]], std: [[0, 0], [0, 0], [0, 0]], strength: 0.1 },
@@ -81,6 +81,14 @@ describe("Insights", () => {
     await frame();
     expect(status.textContent).toMatch(/^insights on 12 of 18 completed trials · importance/);
     expect((status as HTMLElement).title).toContain("computed again as trials come in");
+    // What the importance measures, and what its whiskers are, follow the evaluator.
+    expect(status.textContent).toContain("how far each parameter moves the curves below");
+    const title = () => el.querySelector(".hcw-ins-importance .hcw-ins-title")!.textContent;
+    expect(title()).toBe("importance (bars: share; whiskers: spread over the forest's trees)");
+    model.deliver({ type: "insight", kind: "summary", summary: { ...SUMMARY, evaluator: "ped-anova" }, history: { n: 12, shares: { x: 0.9, loss: 0.1 } } });
+    await frame();
+    expect(status.textContent).toContain("PED-ANOVA (the best 10% against the other trials)");
+    expect(title()).toBe("importance (bars: share; whiskers: spread over refits)");
   });
 
   it("asks for fANOVA, shows its progress, then its bars", async () => {

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 
+import optuna
 import pytest
 
 from hcautoml_widgets import insights
@@ -43,6 +44,30 @@ def test_interval_holds_the_share_and_history_grows(run_x1) -> None:  # type: ig
     assert len(ns) == 4 and ns[-1] == 150
     last = hist[hist["n_trials"] == 150].set_index("name")["share"]
     assert last["x1"] >= 0.8
+
+
+def test_a_choice_the_steering_settled_stays_important() -> None:
+    # The loss choice decides everything; after 40 random trials the person pins its best value.
+    # PED-ANOVA (the best 10% against the trials run) then sees no difference in loss between
+    # the best trials and the rest and calls it unimportant; the forest's curves, and fANOVA,
+    # still say it decides everything, as the partial dependence drawn beside them shows.
+    import hcautoml_widgets as hcw
+    from tests.insights.known_runs import space
+
+    run = hcw.Run(lambda c: {"a": 0.0, "b": 1.0, "c": 1.0}[c["loss"]] + 0.3 * (c["x1"] - 0.6) ** 2,
+                  space(), sampler=optuna.samplers.RandomSampler(seed=0))
+    run.start(n_trials=40)
+    run.wait()
+    run.steering.pin("loss", "a")
+    run.start(n_trials=120)
+    run.wait()
+    assert insights.importance(run, evaluator="ped-anova")["loss"] < 0.05
+    forest = insights.importance(run)
+    assert next(iter(forest)) == "loss" and forest["loss"] >= 0.9
+    assert next(iter(insights.importance(run, evaluator="fanova"))) == "loss"
+    frame = insights.importance_interval(run)
+    assert (frame["low"] <= frame["share"]).all() and (frame["share"] <= frame["high"]).all()
+    assert frame.iloc[0]["name"] == "loss" and frame.iloc[0]["low"] >= 0.8
 
 
 def test_rejected_trials_do_not_count() -> None:
