@@ -24,6 +24,9 @@ export interface HealthLine {
   title: string;
 }
 
+/** Within this of one half, the AUC says "about as well" rather than better or worse. */
+export const EVEN = 0.05;
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** What a row says about its prior's evidence (pure: the row only draws it). */
@@ -45,6 +48,15 @@ export function healthLine(hasPrior: boolean, h: Health | undefined): HealthLine
   const bare = `median ${fmt(h.median_inside)} near it vs ${fmt(h.median_outside)} elsewhere`;
   if (h.looks_wrong) return { state: "wrong", text: `⚠ ${h.message ?? "trials near the prior do worse than elsewhere"}; ${bare}`, title };
   const also = h.message ? `; ${h.message}` : "";
-  if (h.auc >= 0.5) return { state: "ok", text: `trials near the prior do better: ${medians}${also}`, title };
-  return { state: "worse", text: `trials near the prior do a little worse: ${medians}${also}`, title };
+  // The verdict is the AUC's (the chance a trial near the prior beats one elsewhere), which can
+  // lean one way while the medians tie (a cross-validated error takes few values): the line
+  // gives that chance, so "better" beside two equal medians is not a contradiction; near one
+  // half it says neither.
+  const pct = Math.round(h.auc * 100);
+  const beats = `they beat a trial elsewhere ${pct}% of the time`;
+  if (Math.abs(h.auc - 0.5) < EVEN) {
+    return { state: "ok", text: `trials near the prior do about as well as elsewhere: ${medians}${also}`, title };
+  }
+  if (h.auc > 0.5) return { state: "ok", text: `trials near the prior do better (${beats}): ${medians}${also}`, title };
+  return { state: "worse", text: `trials near the prior do a little worse (${beats}): ${medians}${also}`, title };
 }

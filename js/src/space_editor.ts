@@ -106,7 +106,9 @@ function render({ model, el }: RenderProps): () => void {
     const ack = await channel.edit(op, args);
     if (!row) return ack.ok;
     if (ack.ok) {
-      row.clearError();
+      // The person has moved on: an edit accepted anywhere in the editor retires every row's
+      // inline error (one left under another row read as still current minutes later).
+      for (const r of rows) r.clearError();
       row.showNote(typeof ack.result?.note === "string" ? ack.result.note : "");
     }
     else {

@@ -72,6 +72,13 @@ describe("SpaceEditor", () => {
     await frame();
     expect(row.querySelector(".hcw-error")!.textContent).toContain("too small");
     expect(cx(row, ".hcw-handle-high")).toBe(before);
+    // The person moves on to another row: once an edit is accepted there, lr's error retires.
+    el.querySelector<HTMLElement>('[data-param="loss"] .hcw-choice[data-choice="exponential"]')!.click();
+    expect(model.last()).toMatchObject({ op: "allow", args: { name: "loss" } });
+    expect(row.querySelector(".hcw-error")!.textContent).toContain("too small");
+    model.ack("edit", true, null);
+    await frame();
+    expect(row.querySelector(".hcw-error")!.textContent).toBe("");
   });
 
   it("follows edits made from a cell: handles, pins and priors move on a state delta", () => {
@@ -328,12 +335,19 @@ describe("prior health", () => {
     expect(line(el).textContent).toBe("evidence for the prior: 1 trial elsewhere so far, too few to compare");
     model.deliver({ type: "delta", health: { lr: health() } });
     expect(line(el).dataset.state).toBe("ok");
-    expect(line(el).textContent).toBe("trials near the prior do better: median 0.031 near it (8) vs 0.045 elsewhere (20)");
+    expect(line(el).textContent).toBe("trials near the prior do better (they beat a trial elsewhere 72% of the time): median 0.031 near it (8) vs 0.045 elsewhere (20)");
     // Its own line is fine, but the model's choices now beat the prior's draws: the kernel says so.
     const leads = "trials drawn from your priors now do worse than the rest, the model's own choices included (5 drawn, 35 others); its weight is fading and the model leads";
     model.deliver({ type: "delta", health: { lr: health({ message: leads }) } });
     expect(line(el).dataset.state).toBe("ok");
-    expect(line(el).textContent).toBe(`trials near the prior do better: median 0.031 near it (8) vs 0.045 elsewhere (20); ${leads}`);
+    expect(line(el).textContent).toBe(`trials near the prior do better (they beat a trial elsewhere 72% of the time): median 0.031 near it (8) vs 0.045 elsewhere (20); ${leads}`);
+    // Equal medians (an error count takes few values): the AUC decides, and says so, or the line
+    // says neither.
+    model.deliver({ type: "delta", health: { lr: health({ auc: 0.52, median_inside: 0.09, median_outside: 0.09 }) } });
+    expect(line(el).textContent).toBe("trials near the prior do about as well as elsewhere: median 0.09 near it (8) vs 0.09 elsewhere (20)");
+    model.deliver({ type: "delta", health: { lr: health({ auc: 0.4, median_inside: 0.09, median_outside: 0.09 }) } });
+    expect(line(el).dataset.state).toBe("worse");
+    expect(line(el).textContent).toBe("trials near the prior do a little worse (they beat a trial elsewhere 40% of the time): median 0.09 near it (8) vs 0.09 elsewhere (20)");
   });
 
   it("puts the kernel's sentence forward when the belief looks wrong, and hides it once cleared", () => {
