@@ -25,11 +25,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from hcautoml_widgets.core.events import SteeringEvent
+from hcautoml_widgets.core.prior_health import REGION_SIGMAS
 from hcautoml_widgets.core.priors import UNIT_SIGMA
 from hcautoml_widgets.core.space import SearchSpace
 
-#: Width of "near a prior", in prior standard deviations on the unit scale.
-NEAR_SIGMAS = 2.0
+#: Width of "near a prior", in prior standard deviations on the unit scale: the prior's health
+#: line counts trials near it the same way, and both are shown under the same word.
+NEAR_SIGMAS = REGION_SIGMAS
 #: Which edits end which: a later edit of the same family on the same parameter replaces it.
 FAMILY = {"narrow": "range", "allow": "range", "reset": "range", "pin": "pin", "unpin": "pin",
           "prior": "prior", "clear_prior": "prior"}

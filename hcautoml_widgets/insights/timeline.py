@@ -58,7 +58,9 @@ def effect_text(row: dict[str, Any]) -> str:
     lines.append("No improvement since." if until is None else
                  f"The best improved {plural(until, 'trial')} after it.")
     if row["share_inside"] is not None:
-        where = "near the prior" if row["kind"] == "prior" else "inside the new region"
+        # "Near" as the prior's health line counts it (core/prior_health.REGION_SIGMAS).
+        where = ("near the prior (within one sd of its centre)" if row["kind"] == "prior"
+                 else "inside the new region")
         before = ("" if row["share_before"] is None
                   else f" (before it: {row['share_before']:.0%})")
         lines.append(f"{row['share_inside']:.0%} of the trials under it landed {where}{before}.")

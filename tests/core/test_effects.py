@@ -47,9 +47,10 @@ def test_effect_columns_match_the_hand_computed_case() -> None:
     # reject (version 2): no trial started at version 2, so it took effect at trial 6.
     assert (reject["trial"], reject["best_before"], reject["best_after"]) == (6, 3.5, 3.2)
     assert reject["trials_to_improvement"] == 1 and reject["share_inside"] is None
-    # prior x ~ 1 (high: within 2 * 0.04 of the unit range = 0.8): 1 of 2 after, 3 of 6 before.
+    # prior x ~ 1 (high: within one sd, 0.04 of the unit range = 0.4, as the prior's health line
+    # counts): 1 of 2 after, 1 of 6 before (1.5 and 0.5 lie outside).
     assert prior["share_inside"] == pytest.approx(0.5)
-    assert prior["share_before"] == pytest.approx(0.5)
+    assert prior["share_before"] == pytest.approx(1 / 6)
     # The last edit has no trial yet.
     assert last["trial"] is None and last["best_after"] is None and last["n_after"] == 0
     assert last["trials_to_improvement"] is None and last["share_inside"] is None
