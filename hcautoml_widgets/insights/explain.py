@@ -199,7 +199,8 @@ def _origin_sentence(d: Mapping[str, Any]) -> str:
         on = f" on {', '.join(prior_params)}" if prior_params else ""
         if d.get("prior_mode"):
             return (f"Trial {n} ran the centre of your prior{on}, the values you believe best: "
-                    f"the first trial after a belief is stated tries it as it stands.")
+                    f"the first trial after a belief is stated tries it as it stands."
+                    + _moved_centres(d))
         if d.get("prior_trial_share"):
             return (f"Trial {n} was drawn from your prior{on}: trials drawn from it have beaten "
                     f"the others so far, so while that holds about "
@@ -222,6 +223,29 @@ def _origin_sentence(d: Mapping[str, Any]) -> str:
         return f"The model (TPE) chose trial {n} as the best-scoring configuration {among}."
     return (f"Trial {n} was a start-up trial: drawn at random before enough trials had finished "
             f"for the model to guide the search.")
+
+
+def _moved_centres(d: Mapping[str, Any]) -> str:
+    """Where the centre trial could not run a prior's value: a pin holds, and a centre outside a
+    narrowed range runs at the nearest bound (the sampler's rule), so the person who believed
+    max_depth = 10 learns that trial 0 ran 6, and why."""
+    held, params = d["steering"], d["params"]
+    bits = []
+    for k, p in held["priors"].items():
+        ran, believed = params.get(k), p["value"]
+        if ran is None or ran == believed:
+            continue
+        if k in held["pins"]:
+            why = "it is pinned"
+        elif k in held["ranges"]:
+            lo, hi = held["ranges"][k]
+            why = f"the nearest bound of its range [{_r(lo)}, {_r(hi)}]"
+        elif k in held["allowed"]:
+            why = "that choice is not allowed"
+        else:
+            why = "the nearest value the space allows"
+        bits.append(f"{k} ran at {_r(ran)}, not your {_r(believed)} ({why})")
+    return f" But {'; '.join(bits)}." if bits else ""
 
 
 def _steering_sentence(held: Mapping[str, Any]) -> str:

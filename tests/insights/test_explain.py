@@ -31,6 +31,20 @@ def test_a_trial_enqueued_from_a_cell_is_explained_as_enqueued_from_code() -> No
     assert start["origin"] == "startup" and "start-up" in start["text"]
 
 
+def test_a_centre_outside_the_range_says_where_it_ran_instead() -> None:
+    run = hcw.Run(objective, space(), seed=0)
+    run.steering.narrow("C", 1.0, 50.0)
+    run.steering.prior("C", 80.0)  # believed outside the range: acts truncated to it
+    run.steering.prior("gamma", 0.3)
+    run.step(2)
+    run.wait()
+    centre = explain(run, 0)
+    assert centre["prior_mode"] and centre["params"]["C"] == pytest.approx(50.0)
+    assert "But C ran at 50, not your 80 (the nearest bound of its range [1, 50])." \
+        in centre["text"]
+    assert "gamma ran at" not in centre["text"]  # gamma ran as believed
+
+
 def test_a_trial_under_a_strong_prior_reports_the_priors_share() -> None:
     run = hcw.Run(objective, space(), seed=0)
     run.step(12)
