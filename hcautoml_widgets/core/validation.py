@@ -14,6 +14,7 @@ from hcautoml_widgets.core.events import SteeringState
 from hcautoml_widgets.core.priors import CONFIDENCES
 from hcautoml_widgets.core.space import ParamSpec, SearchSpace
 from hcautoml_widgets.core.trial_context import obeys  # the sampler's own rule, tolerance included
+from hcautoml_widgets.core.words import shown
 
 
 def param(space: SearchSpace, name: Any) -> ParamSpec:
@@ -215,12 +216,13 @@ def enqueued_note(space: SearchSpace, state: SteeringState,
         if spec is None or obeys(state, spec, v):
             continue
         if name in state.pins:
-            out.append(f"'{name}' = {v!r} while it is pinned at {state.pins[name]!r}")
+            out.append(f"'{name}' = {shown(v)} while it is pinned at {shown(state.pins[name])}")
         elif spec.is_numeric:
             lo, hi = state.ranges[name]
-            out.append(f"'{name}' = {v!r} lies outside the current range [{lo}, {hi}]")
+            out.append(f"'{name}' = {shown(v)} lies outside the current range "
+                       f"[{shown(lo)}, {shown(hi)}]")
         else:
-            out.append(f"'{name}' = {v!r} is not among the allowed choices "
+            out.append(f"'{name}' = {shown(v)} is not among the allowed choices "
                        f"{list(state.allowed[name])}")
     return "; ".join(out) + ": it runs as given" if out else None
 

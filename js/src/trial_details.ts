@@ -120,20 +120,20 @@ export function renderDetails(panel: HTMLElement, rec: any, metric: string, act:
       b.disabled = true;
       const ack = await act(a === "enqueue-copy" ? "enqueue_copy" : "use_as_prior", rec.number);
       b.disabled = false;
+      // The kernel's note (the copy leaves the ranges or a pin in force; a prior waits for an
+      // unpin) is a warning about what will run: it stays here, beside the button clicked,
+      // where the fading line above the table may be scrolled out of view.
+      said.textContent = ack.ok && typeof ack.result?.note === "string" ? `Note: ${ack.result.note}.` : "";
       if (!ack.ok) notice(ack.error ?? "refused", false);
       else if (a === "enqueue-copy") {
         const q = ack.result?.queue;
-        const note = typeof ack.result?.note === "string" ? ` Note: ${ack.result.note}.` : "";
-        // A note is a warning about what will run: it stays until the next action.
-        notice(`Trial ${rec.number}'s configuration enqueued: it runs next${q ? ` (${q} in the queue)` : ""}.${note}`, true, note !== "");
-      } else {
-        const note = typeof ack.result?.note === "string" ? ` Note: ${ack.result.note}.` : "";
-        notice(`Priors set at trial ${rec.number}'s values.${note}`, true, note !== "");
-      }
+        notice(`Trial ${rec.number}'s configuration enqueued: it runs next${q ? ` (${q} in the queue)` : ""}.`, true);
+      } else notice(`Priors set at trial ${rec.number}'s values.`, true);
     });
     buttons.append(b);
   }
-  parts.push(buttons);
+  const said = h("div", { class: "hcw-action-note", role: "status" });
+  parts.push(buttons, said);
   panel.replaceChildren(...parts);
 }
 

@@ -19,7 +19,8 @@
 //       button[data-action="enqueue-copy"|"use-as-prior"|"copy"|"close"]
 //   .hcw-queue (hidden when empty): li[data-id] per queued configuration,
 //       button[data-action="clear-queue"]
-//   .hcw-notice (what an action did), .hcw-error (inline error of a refused action)
+//   .hcw-notice (what an action did), .hcw-error (inline error of a refused action),
+//   .hcw-details .hcw-action-note (the kernel's note on an action, beside its buttons)
 import type { RenderProps } from "@anywidget/types";
 import { Virtualizer, elementScroll, observeElementOffset, observeElementRect } from "@tanstack/virtual-core";
 import { Channel, decodeRow, ensureStyles, fmt, frameScheduler, h, type Msg, type Row } from "./base";
@@ -72,6 +73,7 @@ const CSS = `
 .hcw-queue-list { margin:0; padding-left:18px; }
 .hcw-error-text { color:#b00020; max-height:160px; overflow:auto; white-space:pre-wrap; }
 .hcw-notice { color:#236b23; } .hcw-notice:empty { display:none; }
+.hcw-action-note { color:#7a5a00; margin-top:4px; } .hcw-action-note:empty { display:none; }
 .hcw-trial-table .hcw-error { color:#b00020; } .hcw-trial-table .hcw-error:empty { display:none; }
 `;
 
@@ -291,7 +293,7 @@ function render({ model, el }: RenderProps<Model>): () => void {
 
   // What an action did is news for a moment ("…: it runs next" is false once it has run): it
   // fades after NOTICE_MS. An error stays until the next action, and so does a notice the
-  // person must act on (a configuration shown to copy by hand, a note on what will run).
+  // person must act on (a configuration shown to copy by hand).
   let fade: ReturnType<typeof setTimeout> | null = null;
   const say = (text: string, ok: boolean, keep = false) => {
     if (fade !== null) clearTimeout(fade);

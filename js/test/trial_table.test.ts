@@ -202,18 +202,23 @@ describe("TrialTable: following the run, selection, queue and feedback", () => {
     await frame();
     expect(btn.disabled).toBe(false);
     expect(el.querySelector(".hcw-notice")!.textContent).toContain("enqueued: it runs next (2 in the queue)");
+    const said = () => el.querySelector(".hcw-details .hcw-action-note")!.textContent;
+    expect(said()).toBe("");
     btn.click();
     model.ack("action", true, null, { queue: 3, note: "'lr' = 0.5 lies outside the current range [0.001, 0.1]: it runs as given" });
     await frame();
-    expect(el.querySelector(".hcw-notice")!.textContent).toBe(
-      "Trial 3's configuration enqueued: it runs next (3 in the queue). Note: 'lr' = 0.5 lies outside the current range [0.001, 0.1]: it runs as given.",
-    );
+    expect(el.querySelector(".hcw-notice")!.textContent).toBe("Trial 3's configuration enqueued: it runs next (3 in the queue).");
+    // The warning stands beside the buttons clicked, not in the fading line above the table.
+    expect(said()).toBe("Note: 'lr' = 0.5 lies outside the current range [0.001, 0.1]: it runs as given.");
     el.querySelector<HTMLButtonElement>('.hcw-details button[data-action="use-as-prior"]')!.click();
     model.ack("action", true, null, { note: "parameter 'lr' is pinned at 0.01: the prior acts once it is unpinned" });
     await frame();
-    expect(el.querySelector(".hcw-notice")!.textContent).toBe(
-      "Priors set at trial 3's values. Note: parameter 'lr' is pinned at 0.01: the prior acts once it is unpinned.",
-    );
+    expect(el.querySelector(".hcw-notice")!.textContent).toBe("Priors set at trial 3's values.");
+    expect(said()).toBe("Note: parameter 'lr' is pinned at 0.01: the prior acts once it is unpinned.");
+    btn.click();
+    model.ack("action", true, null, { queue: 4 });
+    await frame();
+    expect(said()).toBe(""); // the next action's answer replaces it
   });
 
   it("lets what an action did fade, and keeps an error", async () => {
@@ -234,7 +239,8 @@ describe("TrialTable: following the run, selection, queue and feedback", () => {
       el.querySelector<HTMLButtonElement>('.hcw-details button[data-action="enqueue-copy"]')!.click();
       model.ack("action", true, null, { queue: 1, note: "'lr' = 0.01 while it is pinned at 0.1: it runs as given" });
       await vi.advanceTimersByTimeAsync(NOTICE_MS + 40);
-      expect(notice.textContent).toContain("while it is pinned"); // a warning stays
+      expect(notice.textContent).toBe(""); // "(1 in the queue)" would be stale by now
+      expect(el.querySelector(".hcw-action-note")!.textContent).toContain("while it is pinned"); // the warning stays
       el.querySelector<HTMLButtonElement>('.hcw-details button[data-action="use-as-prior"]')!.click();
       model.ack("action", false, "parameter 'lr': pinned");
       await vi.advanceTimersByTimeAsync(NOTICE_MS + 40);

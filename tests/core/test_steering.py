@@ -260,7 +260,7 @@ def test_a_prior_on_a_pinned_parameter_and_an_enqueue_outside_the_steering_say_s
     ev = steering.enqueue(dict(_CFG))  # x 1.0, kind "a", depth 8: outside all three
     assert ev.payload["note"] == (
         "'depth' = 8 while it is pinned at 4; 'kind' = 'a' is not among the allowed choices "
-        "['b']; 'x' = 1.0 lies outside the current range [0.0, 0.5]: it runs as given")
+        "['b']; 'x' = 1 lies outside the current range [0, 0.5]: it runs as given")
     assert ev.payload["config"] == steering.space.validate_config(_CFG)  # queued as given
     steering.allow("kind", ["a", "b"])
     inside = steering.enqueue({**_CFG, "x": 0.5 + 1e-12, "depth": 4})  # float noise: inside
