@@ -129,10 +129,13 @@ function render({ model, el }: RenderProps<Model>): () => void {
     const elapsed = st.started_at === null ? null : Math.max(0, at - st.started_at - paused);
     elapsedEl.textContent = `elapsed ${duration(elapsed)}`;
     let eta = "–";
-    // The rate since the last start, over what is left of the budget (both in run totals).
+    // The rate since the last start, over what is left of the budget (both in run totals), or
+    // of the step when stepping: the run pauses after it, so that is when it stops.
     const since = st.done - (st.done_at_start ?? 0);
     if (st.status === "running" && st.budget !== null && since > 0 && elapsed !== null) {
-      eta = duration((elapsed / since) * Math.max(0, st.budget - st.done));
+      let left = Math.max(0, st.budget - st.done);
+      if (typeof st.step_remaining === "number") left = Math.min(left, st.step_remaining);
+      eta = duration((elapsed / since) * left);
     }
     etaEl.textContent = `ETA ${eta}`;
   }

@@ -71,6 +71,8 @@ describe("ControlBar", () => {
     expect(el.querySelector<HTMLInputElement>("input.hcw-n-trials")!.value).toBe("80");
     model.deliver({ type: "delta", step_remaining: 2, now: 1031 });
     expect(el.querySelector(".hcw-status")!.textContent).toBe("stepping (2 left)");
+    // The run pauses after the step: its ETA is the step's 2 trials, not the budget's 38.
+    expect(el.querySelector(".hcw-eta")!.textContent).toMatch(/^ETA 0:0\d$/);
     model.deliver({ type: "delta", status: "finished", step_remaining: null, now: 1032 });
     const start = el.querySelector<HTMLButtonElement>('button[data-action="start"]')!;
     expect([start.textContent, start.disabled]).toEqual(["Run more", false]);
