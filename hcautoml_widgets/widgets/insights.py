@@ -84,6 +84,8 @@ class Insights(FeedWidget):
         ref = self.refresher
         first: Message = {
             "type": "snapshot", "names": self._names, "direction": self.run.direction,
+            # The objective's name, as the cost curve's axis and the table's column say it.
+            "metric": str(getattr(self.run, "metric", None) or "value"),
             "axes": _axes(self.run), "state": editor_state(state),
             "summary": ref.latest, "history": list(ref.history), "fanova": ref.fanova,
             "fanova_running": ref.fanova_running,

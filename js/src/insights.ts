@@ -76,6 +76,7 @@ interface State {
   names: string[];
   axes: Axis[];
   direction: string;
+  metric: string;
   rows: Map<number, Row>;
   steer: Steer | null;
   summary: Summary | null;
@@ -96,11 +97,16 @@ function render({ model, el }: RenderProps): () => void {
   const histBox = h("div", { class: "hcw-ins-history" });
   const pairBox = h("div", { class: "hcw-ins-pair" });
   const pdBox = h("div", { class: "hcw-ins-pd" });
+  const pdTitle = h("div", { class: "hcw-ins-section" });
+  // The y axes of the small multiples share one scale and one quantity: named once, above them.
+  const titlePd = () => {
+    pdTitle.textContent = `Partial dependence of ${st.metric} (a random forest's model of it; band: ± 1 sd over its trees; ticks: trials)`;
+  };
   const pcBox = h("div", { class: "hcw-pc-scroll" });
   const root = h("div", { class: "hcw-insights", "data-n": "0" },
     h("div", { class: "hcw-ins-head" }, status, fanovaBtn, progress, error),
     h("div", { class: "hcw-ins-top" }, impBox, fanovaBox, histBox, pairBox),
-    h("div", { class: "hcw-ins-section" }, "Partial dependence (model of the objective; band: ± 1 sd over trees; ticks: trials)"),
+    pdTitle,
     pdBox,
     h("div", { class: "hcw-ins-section" }, "All trials (colour: rank of the objective, dark is better; dashed red: failed; dotted grey: rejected; dotted orange: running; dash-dot brown: pruned)"),
     pcBox,
@@ -108,7 +114,7 @@ function render({ model, el }: RenderProps): () => void {
   el.append(root);
 
   const st: State = {
-    names: [], axes: [], direction: "minimize", rows: new Map(), steer: null, summary: null,
+    names: [], axes: [], direction: "minimize", metric: "value", rows: new Map(), steer: null, summary: null,
     history: [], fanova: null,
   };
   const channel = new Channel(model, (msg: Msg) => onMessage(msg));
@@ -128,7 +134,7 @@ function render({ model, el }: RenderProps): () => void {
     const over = s.evaluator === "forest" ? "the forest's trees" : "refits";
     drawImportance(impBox, s.importance ?? [], `importance (bars: share; whiskers: spread over ${over})`);
     drawHistory(histBox, st.history, st.names);
-    if (s.pair) drawPair(pairBox, s.pair, st.direction, st.axes);
+    if (s.pair) drawPair(pairBox, s.pair, st.direction, st.axes, 300, st.metric);
     else pairBox.replaceChildren();
     paintDependence();
   }
@@ -216,13 +222,15 @@ function render({ model, el }: RenderProps): () => void {
       st.names = msg.names;
       st.axes = msg.axes;
       st.direction = msg.direction;
+      st.metric = typeof msg.metric === "string" ? msg.metric : "value";
+      titlePd();
       st.rows = new Map();
       st.steer = msg.state;
       st.summary = msg.summary;
       st.history = msg.history ?? [];
       st.fanova = msg.fanova;
       addRows(msg.rows);
-      pc.setAxes(st.axes, st.direction, width() - 20);
+      pc.setAxes(st.axes, st.direction, width() - 20, st.metric);
       if (st.steer) pc.setSteer(st.steer);
       pc.setRows(st.rows);
       fanovaBtn.disabled = !!msg.fanova_running;

@@ -80,11 +80,13 @@ function svg(parent: HTMLElement, cls: string, width: number, height: number): S
 
 /** Numeric ticks labelled the way the rest of the widgets print numbers (30, 0.25, 1e-4), on a
  * log scale only at the decades and their halves, as d3's log tick format selects them. */
-export function numericTicks<A extends { ticks(n: number): A; tickFormat(f: any): A }>(
-  ax: A, scale: any, count: number, log: boolean,
+export function numericTicks<A extends { ticks(n: number): A; tickFormat(f: any): A; tickValues(v: any): A }>(
+  ax: A, scale: any, count: number, log: boolean, integer = false,
 ): A {
   const label = (v: any) => fmt(Number(v), 3);
   if (log) return ax.ticks(count).tickFormat(scale.tickFormat(count, label));
+  // An integer parameter takes no value between two integers: a tick at 2.5 would say it does.
+  if (integer) return ax.tickValues(scale.ticks(count).filter(Number.isInteger)).tickFormat(label);
   return ax.ticks(count).tickFormat(label);
 }
 
@@ -270,7 +272,7 @@ export function drawDependence(
         .attr("y1", m.t).attr("y2", height - m.b);
     }
   }
-  const xAxis = cat ? axisBottom(x as any) : numericTicks(axisBottom(x as any), x, axis.log ? 3 : 4, axis.log);
+  const xAxis = cat ? axisBottom(x as any) : numericTicks(axisBottom(x as any), x, axis.log ? 3 : 4, axis.log, axis.kind === "int");
   g.append("g").attr("transform", `translate(0,${height - m.b})`).call(xAxis as any);
   g.append("g").attr("transform", `translate(${m.l},0)`).call(numericTicks(axisLeft(y), y, 3, false));
   g.append("text").attr("class", "hcw-pd-name").attr("x", m.l).attr("y", 11).text(
@@ -314,11 +316,11 @@ function gridScale(values: Scalar[], axis: Axis | undefined, range: [number, num
   return scaleLinear().domain([v[0] - step / 2, v[n] + step / 2]).range(range);
 }
 
-export function drawPair(box: HTMLElement, pair: Pair, direction: string, axes: Axis[] = [], width = 300): void {
+export function drawPair(box: HTMLElement, pair: Pair, direction: string, axes: Axis[] = [], width = 300, metric = "value"): void {
   box.replaceChildren();
   const head = document.createElement("div");
   head.className = "hcw-ins-title";
-  head.textContent = `${pair.a} × ${pair.b}: the pair that interacts most`;
+  head.textContent = `${pair.a} × ${pair.b}: the pair that interacts most (colour: ${metric})`;
   box.append(head);
   const m = { l: 56, r: 60, t: 6, b: 34 };
   const size = width - m.l - m.r;
@@ -344,11 +346,11 @@ export function drawPair(box: HTMLElement, pair: Pair, direction: string, axes: 
   const cx = gridScale(pair.x, axisOf(pair.a), [m.l, m.l + size]);
   const cy = gridScale(pair.y, axisOf(pair.b), [m.t + size, m.t]);
   g.append("g").attr("class", "hcw-pair-x").attr("transform", `translate(0,${m.t + size})`).call(
-    cx ? numericTicks(axisBottom(cx), cx, 4, !!axisOf(pair.a)?.log)
+    cx ? numericTicks(axisBottom(cx), cx, 4, !!axisOf(pair.a)?.log, axisOf(pair.a)?.kind === "int")
       : axisBottom(xs).tickValues(pair.x.map((_, i) => i).filter(every(pair.x.length)))
         .tickFormat((i) => fmt(pair.x[i as number], 2)));
   g.append("g").attr("class", "hcw-pair-y").attr("transform", `translate(${m.l},0)`).call(
-    cy ? numericTicks(axisLeft(cy), cy, 4, !!axisOf(pair.b)?.log)
+    cy ? numericTicks(axisLeft(cy), cy, 4, !!axisOf(pair.b)?.log, axisOf(pair.b)?.kind === "int")
       : axisLeft(ys).tickValues(pair.y.map((_, i) => i).filter(every(pair.y.length)))
         .tickFormat((i) => fmt(pair.y[i as number], 2)));
   g.append("text").attr("x", m.l + size / 2).attr("y", height - 2).attr("text-anchor", "middle")

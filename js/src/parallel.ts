@@ -72,6 +72,7 @@ export class ParallelCoords {
   private readonly buttons: Record<string, HTMLButtonElement> = {};
   private axes: Axis[] = [];
   private direction = "minimize";
+  private metric = "value";
   private scales = new Map<string, Scale>();
   private xs = new Map<string, number>();
   private brushes = new Map<string, BrushBehavior<unknown>>();
@@ -104,9 +105,10 @@ export class ParallelCoords {
     this.paintActions();
   }
 
-  setAxes(axes: Axis[], direction: string, width: number): void {
+  setAxes(axes: Axis[], direction: string, width: number, metric = "value"): void {
     this.axes = axes;
     this.direction = direction;
+    this.metric = metric;
     this.width = Math.max(120 * (axes.length + 1), width);
     this.build();
   }
@@ -197,7 +199,7 @@ export class ParallelCoords {
       g.append("g").attr("class", "hcw-pc-ticks");
       g.append("g").attr("class", "hcw-pc-steer"); // over the axis line, under the brush
       g.append("text").attr("class", "hcw-pc-label").attr("y", 11).attr("text-anchor", "middle")
-        .text(name === VALUE ? "objective" : name + (axis?.log ? " (log)" : ""));
+        .text(name === VALUE ? this.metric : name + (axis?.log ? " (log)" : ""));
       const brush = brushY<unknown>().extent([[-12, this.top - 4], [12, this.bottom + 4]])
         .on("start brush end", (event: any) => this.onBrush(name, event.selection as [number, number] | null));
       this.brushes.set(name, brush);
@@ -216,7 +218,7 @@ export class ParallelCoords {
     const scale = this.scales.get(name)!;
     const g = select(this.svgEl).select<SVGGElement>(`g.hcw-pc-axis[data-param="${name}"] g.hcw-pc-ticks`);
     const ax = axisLeft(scale as any);
-    if (axis?.kind !== "categorical") numericTicks(ax, scale, 5, !!axis?.log);
+    if (axis?.kind !== "categorical") numericTicks(ax, scale, 5, !!axis?.log, axis?.kind === "int");
     g.call(ax as any);
   }
 

@@ -17,12 +17,14 @@ export type Mark = [number, number, string, string, string];
 // as wide.
 export const MARGIN = { left: 72, right: 16 };
 
+// Where a kind of edit has a trial colour on the cost curve's legend (pinned cyan, prior green,
+// enqueued purple), its mark takes that colour, so an enqueue is not read as a start-up trial.
 export const COLORS: Record<string, string> = {
   narrow: "#1f77b4", reset: "#1f77b4", allow: "#1f77b4",
   pin: "#17becf", unpin: "#17becf",
   prior: "#2ca02c", clear_prior: "#2ca02c",
-  accept: "#9467bd", reject: "#7f7f7f", unreview: "#7f7f7f",
-  enqueue: "#ff7f0e", undo: "#d62728",
+  accept: "#e377c2", reject: "#7f7f7f", unreview: "#7f7f7f",
+  enqueue: "#9467bd", dequeue: "#9467bd", undo: "#d62728",
 };
 
 // Marks closer than GAP pixels would draw over each other (several edits between the same two

@@ -28,9 +28,13 @@ describe("Insights", () => {
     const { el } = mount(render, model);
     expect(model.sent).toEqual([{ type: "snapshot" }]);
     model.deliver({ type: "snapshot", names: ["x", "loss"], direction: "minimize", axes: AXES, state: STATE,
-      summary: SUMMARY, history: [{ n: 12, shares: { x: 0.9, loss: 0.1 } }], fanova: null,
+      summary: SUMMARY, history: [{ n: 12, shares: { x: 0.9, loss: 0.1 } }], fanova: null, metric: "CV error",
       fanova_running: false, rows: [row(0, 0.1, 0.5), row(1, 0.3, 0.1), row(2, 0.9, 2, "c", "x"), row(3, 0.5, null, "f")] });
     expect(el.querySelector(".hcw-insights")!.getAttribute("data-n")).toBe("12");
+    // The objective is named as the run names it, wherever it is drawn.
+    expect(el.querySelector('g.hcw-pc-axis[data-param="value"] text.hcw-pc-label')!.textContent).toBe("CV error");
+    expect(el.querySelector(".hcw-ins-pair .hcw-ins-title")!.textContent).toContain("(colour: CV error)");
+    expect([...el.querySelectorAll(".hcw-ins-section")].map((e) => e.textContent)[0]).toMatch(/^Partial dependence of CV error /);
     const imp = [...el.querySelectorAll(".hcw-ins-importance g.hcw-imp-row")].map((g) => g.getAttribute("data-param"));
     expect(imp).toEqual(["x", "loss"]);
     expect(el.querySelectorAll(".hcw-ins-importance line.hcw-imp-interval").length).toBe(6);

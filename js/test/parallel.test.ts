@@ -70,6 +70,14 @@ describe("ParallelCoords", () => {
     expect(ticks).toContain("1e-4");
     const cats = [...el.querySelectorAll('g.hcw-pc-axis[data-param="loss"] .tick text')].map((t) => t.textContent);
     expect(cats).toEqual(["a", "b", "c"]);
+    // An integer axis is ticked at integers only (d3 would put 5 ticks on 2-5 at halves).
+    const small = document.createElement("div");
+    document.body.append(small);
+    const q = new ParallelCoords(small, async () => ({ type: "ack", id: "1", ok: true, error: null }));
+    q.setAxes([ax({ name: "degree", kind: "int", low: 2, high: 5, step: 1 })], "minimize", 400);
+    const degree = [...small.querySelectorAll('g.hcw-pc-axis[data-param="degree"] .tick text')].map((t) => t.textContent);
+    expect(degree.length).toBeGreaterThanOrEqual(2);
+    expect(degree.every((t) => Number.isInteger(Number(t)))).toBe(true);
     expect(el.querySelectorAll("g.hcw-pc-axis").length).toBe(4); // and the objective
     expect(el.querySelector(".hcw-pc-failed-label")!.getAttribute("display")).toBeNull();
   });

@@ -21,6 +21,7 @@ def test_snapshot_rows_deltas_and_summaries(recorder: Recorder) -> None:
     view = hcw.Insights(run, min_new=10, min_interval=0.1)
     snap = ask(recorder, view, {"type": "snapshot"})[0]
     assert snap["type"] == "snapshot" and snap["rows"] == []
+    assert snap["metric"] == run.metric  # the name the cost curve's axis gives the objective
     assert [a["name"] for a in snap["axes"]] == ["depth", "loss", "lr"]
     lr = next(a for a in snap["axes"] if a["name"] == "lr")
     assert lr["log"] is True and lr["range"] == [0.0001, 1.0]
