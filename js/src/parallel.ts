@@ -200,7 +200,9 @@ export class ParallelCoords {
       g.append("g").attr("class", "hcw-pc-steer"); // over the axis line, under the brush
       g.append("text").attr("class", "hcw-pc-label").attr("y", 11).attr("text-anchor", "middle")
         .text(name === VALUE ? this.metric : name + (axis?.log ? " (log)" : ""));
-      const brush = brushY<unknown>().extent([[-12, this.top - 4], [12, this.bottom + 4]])
+      // The tick labels sit left of the axis from 9 px out: the brush stops short of them, so a
+      // brushed interval never hides the values it spans.
+      const brush = brushY<unknown>().extent([[-7, this.top - 4], [12, this.bottom + 4]])
         .on("start brush end", (event: any) => this.onBrush(name, event.selection as [number, number] | null));
       this.brushes.set(name, brush);
       g.append("g").attr("class", "hcw-pc-brush").call(brush as any);

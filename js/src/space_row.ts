@@ -239,8 +239,9 @@ export class ParamRow {
     svg.setAttribute("viewBox", `0 0 ${width} ${HEIGHT}`);
     const n = this.bins();
     const ints = this.integerBins();
-    // A bar per integer, centred on it; otherwise BINS equal slices of the track.
-    const bw = ints ? Math.min(24, ((width - 2 * PAD) / Math.max(1, n - 1)) * 0.7) : (width - 2 * PAD) / BINS;
+    // A bar per integer, centred on it; otherwise BINS equal slices of the track. The end bars
+    // are centred on the track's ends: no wider than twice the margin there, or they stick out.
+    const bw = ints ? Math.min(2 * PAD, ((width - 2 * PAD) / Math.max(1, n - 1)) * 0.7) : (width - 2 * PAD) / BINS;
     this.parts.bars.querySelectorAll("rect").forEach((r: Element, i: number) => {
       const x = ints ? this.xOf((this.p.low as number) + i * (this.p.step || 1)) - bw / 2 : PAD + i * bw + 0.5;
       r.setAttribute("x", String(x));
@@ -428,10 +429,15 @@ export class ParamRow {
     return this.expected?.range ?? this.stateRange();
   }
 
+  /** Where the prior marker stands: the prior, else (unset, to be dragged) the space's default
+   * while it lies in the current range, else the range's middle, as the unset pin does. */
   private priorValue(): number {
-    const prior = this.state?.priors[this.p.name];
+    const p = this.p;
+    const prior = this.state?.priors[p.name];
     if (prior && typeof prior.value === "number") return prior.value;
-    return typeof this.p.default === "number" ? this.p.default : fromUnit(this.p, 0.5);
+    const [lo, hi] = this.range();
+    if (typeof p.default === "number" && p.default >= lo && p.default <= hi) return p.default;
+    return fromUnit(p, (toUnit(p, lo) + toUnit(p, hi)) / 2);
   }
 
   /** Where a pin goes: the pinned value, else the pin handle where the person left it, else the

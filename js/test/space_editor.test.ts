@@ -315,6 +315,31 @@ describe("SpaceEditor: histograms", () => {
     expect(centre(bars[0])).toBeCloseTo(10);
     expect(centre(bars[14])).toBeCloseTo(290);
   });
+
+  it("keeps a few integers' end bars inside the box", () => {
+    const model = new FakeModel();
+    const { el } = mount(render, model);
+    const degree: ParamSpec = { ...depth, name: "degree", low: 2, high: 5, default: 3 };
+    model.deliver({ type: "snapshot", names: ["degree"], space: { params: [degree] }, state: state() });
+    const bars = [...el.querySelectorAll('[data-param="degree"] .hcw-hist-bar')];
+    expect(bars).toHaveLength(4);
+    expect(Number(bars[0].getAttribute("x"))).toBeGreaterThanOrEqual(0);
+    expect(Number(bars[3].getAttribute("x")) + Number(bars[3].getAttribute("width"))).toBeLessThanOrEqual(300);
+  });
+});
+
+describe("SpaceEditor: the unset prior marker", () => {
+  it("stands in the current range: at the default while it lies there, else the middle", () => {
+    const model = new FakeModel();
+    const { el } = mount(render, model);
+    model.deliver({ type: "snapshot", names: ["depth"], space: { params: [depth] }, state: state() });
+    const row = el.querySelector<HTMLElement>('[data-param="depth"]')!;
+    const markerX = () => Number(/translate\(([-\d.]+)/.exec(row.querySelector(".hcw-prior-marker")!.getAttribute("transform")!)![1]);
+    const at6 = markerX(); // the default, 6
+    expect(at6).toBeCloseTo(10 + ((6 - 2) / 14) * 280);
+    model.deliver({ type: "delta", state: state({ version: 2, ranges: { lr: [1e-4, 1], depth: [10, 16] } }) });
+    expect(markerX()).toBeCloseTo(10 + ((13 - 2) / 14) * 280); // 6 lies outside: the middle, 13
+  });
 });
 
 describe("prior health", () => {
