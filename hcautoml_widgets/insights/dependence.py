@@ -9,6 +9,7 @@ of that average over the forest's trees.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -23,6 +24,9 @@ from hcautoml_widgets.insights._data import trials as trials_of
 #: Grid points of a numeric parameter (small multiples) and of each side of a pair (heat map).
 GRID = 25
 PAIR_GRID = 12
+#: Trees of each refit behind an importance interval (fewer than the drawn forest's: the interval
+#: needs the spread over refits, not each refit's finest curve).
+REFIT_TREES = 16
 
 
 @dataclass
@@ -107,30 +111,52 @@ class Surrogate:
         return best
 
 
-def curve_shares(curves: dict[str, np.ndarray]) -> pd.DataFrame:
+def _shares(curves: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Each parameter's share of the variance of the forest's curves (its trees averaged)."""
+    v = np.array([curves[n].mean(axis=0).var() for n in curves])
+    total = v.sum()
+    return v / total if total > 0 else np.full(len(v), 1.0 / len(v))
+
+
+def refit_curves(data: Trials, refits: int, seed: int = 0, n_trees: int = REFIT_TREES
+                 ) -> list[dict[str, np.ndarray]]:
+    """Every tree's curves of ``refits`` smaller forests, each fitted on a bootstrap resample of
+    the trials: how far the importance would move with other trials."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(refits):
+        sur = Surrogate.fit(data.take(rng.integers(0, len(data), len(data))), seed=seed + k + 1,
+                            n_trees=n_trees)
+        out.append({name: sur.tree_curves(name)[1] for name in data.names})
+    return out
+
+
+def curve_shares(curves: Mapping[str, np.ndarray],
+                 refits: Sequence[Mapping[str, np.ndarray]] = ()) -> pd.DataFrame:
     """Importance from partial dependence: each parameter's share of the summed variance of the
     curves along their grids (Greenwell et al., 2018: a flat curve means the parameter does not
-    move the prediction), for the forest's curve and for each tree's. Columns ``name``,
-    ``share`` (the forest's), ``low``, ``high`` (10th and 90th percentile over the trees, widened
-    to hold the share), most important first.
+    move the prediction), from ``curves`` (every tree's, shape (trees, grid)). Columns ``name``,
+    ``share``, ``low``, ``high`` (10th and 90th percentile over the ``refits``' shares, widened
+    to hold the share; the share itself without refits), most important first.
 
     Why not an Optuna evaluator for the live view: PED-ANOVA compares the best trials with the
     trials the sampler chose, so where a (steered) sampler has settled on one choice it calls
     that choice unimportant, while the curves drawn beside it show it decides everything; fANOVA
     agrees with the curves but takes seconds a fit. These shares come from the very curves the
-    view draws, so the two cannot disagree, and cost nothing more."""
+    view draws, so the two cannot disagree.
+
+    Why refits on resampled trials for the interval, not the spread over the trees: one tree
+    alone is far noisier than the forest, so its shares wandered over the whole axis (a
+    parameter at 0.7 % drew a whisker to 95 %); refits say how far the share would move with
+    other trials, which is the doubt worth showing."""
     names = list(curves)
-    trees = np.stack([curves[n].var(axis=1) for n in names])  # (params, trees)
-    forest = np.array([curves[n].mean(axis=0).var() for n in names])
-
-    def norm(v: np.ndarray) -> np.ndarray:
-        total = v.sum(axis=0)
-        even = np.full_like(v, 1.0 / len(names))
-        return np.where(total > 0, v / np.where(total > 0, total, 1.0), even)
-
-    share, per_tree = norm(forest), norm(trees)
-    low = np.minimum(np.percentile(per_tree, 10, axis=1), share)
-    high = np.maximum(np.percentile(per_tree, 90, axis=1), share)
+    share = _shares(curves)
+    if refits:
+        again = np.stack([_shares({n: r[n] for n in names}) for r in refits], axis=1)
+        low = np.minimum(np.percentile(again, 10, axis=1), share)
+        high = np.maximum(np.percentile(again, 90, axis=1), share)
+    else:
+        low = high = share
     frame = pd.DataFrame({"name": names, "share": share, "low": low, "high": high})
     return frame.sort_values("share", ascending=False, ignore_index=True)
 

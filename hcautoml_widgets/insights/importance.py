@@ -1,13 +1,13 @@
 """Hyperparameter importance: from the partial-dependence curves, or Optuna's own evaluators.
 
 The default, "forest", is each parameter's share of the variance of the partial-dependence
-curves of the random forest the insights draw (``dependence.curve_shares``), with the spread over
-the forest's trees as its interval: the importance chart and the curves beside it then tell the
-same story. Optuna's PED-ANOVA and fANOVA are there on request, on a throwaway in-memory study
-holding only the completed, non-rejected trials (``run.study`` would also hold the rejected ones,
-which must not count). Their spread over refits is an interval: PED-ANOVA is deterministic, so
-it is refitted on bootstrap resamples of the trials; fANOVA is refitted with different forest
-seeds.
+curves of the random forest the insights draw (``dependence.curve_shares``), with its spread
+over forests refitted on bootstrap resamples of the trials as its interval: the importance chart
+and the curves beside it then tell the same story. Optuna's PED-ANOVA and fANOVA are there on
+request, on a throwaway in-memory study holding only the completed, non-rejected trials
+(``run.study`` would also hold the rejected ones, which must not count). Their spread over
+refits is an interval too: PED-ANOVA is deterministic, so it is refitted on bootstrap resamples
+of the trials; fANOVA is refitted with different forest seeds.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, create_trial
 
 from hcautoml_widgets.insights._data import Trials, require, trials
-from hcautoml_widgets.insights.dependence import Surrogate, curve_shares
+from hcautoml_widgets.insights.dependence import Surrogate, curve_shares, refit_curves
 
 EVALUATORS = ("forest", "ped-anova", "fanova")
 
@@ -111,10 +111,12 @@ def _shares(study: Any, names: list[str], evaluator: Any) -> dict[str, float]:
     return {n: v / total for n, v in out.items()}
 
 
-def forest_spread(data: Trials, seed: int = 0) -> pd.DataFrame:
-    """The "forest" importance with its interval over the trees (see the module docstring)."""
+def forest_spread(data: Trials, seed: int = 0, refits: int = 0) -> pd.DataFrame:
+    """The "forest" importance, with its interval over ``refits`` bootstrap refits (see the
+    module docstring)."""
     sur = Surrogate.fit(data, seed=seed)
-    return curve_shares({name: sur.tree_curves(name)[1] for name in data.names})
+    return curve_shares({name: sur.tree_curves(name)[1] for name in data.names},
+                        refit_curves(data, refits, seed))
 
 
 def _shares_of(frame: pd.DataFrame) -> dict[str, float]:
@@ -151,12 +153,11 @@ def importance(run: Any, evaluator: str = "forest", *, seed: int = 0) -> dict[st
 def spread(data: Trials, evaluator: str = "forest", refits: int = 5, seed: int = 0,
            progress: Progress | None = None) -> pd.DataFrame:
     """Importance with an interval over refits: columns ``name``, ``share`` (fit on all
-    trials), ``low``, ``high`` (10th and 90th percentile of the refits; for "forest", of the
-    forest's trees, and ``refits`` is not used), most important first."""
+    trials), ``low``, ``high`` (10th and 90th percentile of the refits), most important first."""
     require(data, "importance")
     ev = _evaluator(evaluator, seed)
     if evaluator == "forest":
-        return forest_spread(data, seed)
+        return forest_spread(data, seed, refits)
     total = refits + 1
     made = frozen_trials(data)
     full = _shares(study_of(data, made), data.names, ev)

@@ -15,11 +15,19 @@ import numpy as np
 import pandas as pd
 
 from hcautoml_widgets.insights._data import MIN_TRIALS, Trials
-from hcautoml_widgets.insights.dependence import GRID, PAIR_GRID, Surrogate, curve_shares
+from hcautoml_widgets.insights.dependence import (
+    GRID,
+    PAIR_GRID,
+    Surrogate,
+    curve_shares,
+    refit_curves,
+)
 from hcautoml_widgets.insights.importance import Progress, spread
 
 #: Parameters among which the heat map's pair is chosen (the most important ones).
 PAIR_CANDIDATES = 4
+#: Bootstrap refits behind the importance's whiskers.
+REFITS = 4
 
 
 def short(x: Any) -> Any:
@@ -41,7 +49,7 @@ def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
             for r in frame.itertuples()]
 
 
-def importance_part(data: Trials, evaluator: str = "forest", refits: int = 4,
+def importance_part(data: Trials, evaluator: str = "forest", refits: int = REFITS,
                     progress: Progress | None = None) -> list[dict[str, Any]]:
     return _rows(spread(data, evaluator, refits=refits, progress=progress))
 
@@ -62,7 +70,8 @@ def compute(data: Trials, evaluator: str = "forest", seed: int = 0) -> dict[str,
     sur = Surrogate.fit(data, seed=seed)
     curves = {name: sur.tree_curves(name, GRID) for name in data.names}
     # "forest" importance is read off the very curves drawn below it (no second fit).
-    imp = (_rows(curve_shares({name: c for name, (_, c) in curves.items()}))
+    imp = (_rows(curve_shares({name: c for name, (_, c) in curves.items()},
+                              refit_curves(data, REFITS, seed)))
            if evaluator == "forest" else importance_part(data, evaluator))
     pd_part = {name: {"x": _arr(values), "mean": _arr(c.mean(axis=0)), "std": _arr(c.std(axis=0))}
                for name, (values, c) in curves.items()}

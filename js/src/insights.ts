@@ -131,8 +131,7 @@ function render({ model, el }: RenderProps): () => void {
       return;
     }
     paintStatus();
-    const over = s.evaluator === "forest" ? "the forest's trees" : "refits";
-    drawImportance(impBox, s.importance ?? [], `importance (bars: share; whiskers: spread over ${over})`);
+    drawImportance(impBox, s.importance ?? [], "importance (bars: share; whiskers: spread over refits)");
     drawHistory(histBox, st.history, st.names);
     if (s.pair) drawPair(pairBox, s.pair, st.direction, st.axes, 300, st.metric);
     else pairBox.replaceChildren();
@@ -150,7 +149,7 @@ function render({ model, el }: RenderProps): () => void {
     const again = `${on}; they are computed again as trials come in.`;
     if (s.evaluator === "forest") {
       status.textContent = `${on} · importance: how far each parameter moves the curves below`;
-      status.title = `${again} Importance: each parameter's share of the variance of its partial-dependence curve (the random forest's, drawn below), so a flat curve means an unimportant parameter; whiskers: the spread over the forest's trees. fANOVA (the button) is Optuna's functional ANOVA over the whole space, a second opinion.`;
+      status.title = `${again} Importance: each parameter's share of the variance of its partial-dependence curve (the random forest's, drawn below), so a flat curve means an unimportant parameter; whiskers: its spread over forests refitted on resampled trials. fANOVA (the button) is Optuna's functional ANOVA over the whole space, a second opinion.`;
     } else {
       // PED-ANOVA (Optuna's default quantile, 10 %) compares the best trials with all the trials
       // the sampler chose, not with the whole space: say so, or it reads as a disagreement with

@@ -88,7 +88,7 @@ describe("Insights", () => {
     // What the importance measures, and what its whiskers are, follow the evaluator.
     expect(status.textContent).toContain("how far each parameter moves the curves below");
     const title = () => el.querySelector(".hcw-ins-importance .hcw-ins-title")!.textContent;
-    expect(title()).toBe("importance (bars: share; whiskers: spread over the forest's trees)");
+    expect(title()).toBe("importance (bars: share; whiskers: spread over refits)");
     model.deliver({ type: "insight", kind: "summary", summary: { ...SUMMARY, evaluator: "ped-anova" }, history: { n: 12, shares: { x: 0.9, loss: 0.1 } } });
     await frame();
     expect(status.textContent).toContain("PED-ANOVA (the best 10% against the other trials)");
