@@ -235,7 +235,7 @@ class SteeredSampler(BaseSampler):
                 if self.incumbent_fading:
                     weight *= refinement_factor(belief, evidence)
                 if self.plateau_fading:
-                    weight *= 1.0 - flatness(_near_best(finished, losses))
+                    weight *= 1.0 - flatness(_near_best(finished, losses, best))
                 incumbent = (finished[best].params, weight)
                 incumbent_number = finished[best].number
         ctx = TrialContext(
@@ -441,11 +441,16 @@ PLATEAU_WINDOW = 5
 PLATEAU_LOOKBACK = 200
 
 
-def _near_best(finished: list[FrozenTrial], losses: list[float]) -> list[tuple[float, float]]:
-    """(loss, best loss before it) of the newest trials proposed near the best trial."""
-    picked = [i for i in range(len(finished) - 1, max(-1, len(finished) - 1 - PLATEAU_LOOKBACK), -1)
+def _near_best(finished: list[FrozenTrial], losses: list[float],
+               best: int) -> list[tuple[float, float]]:
+    """(loss, best loss before it) of the newest trials proposed near the best trial,
+    ``finished[best]``: its own neighbourhood, not an earlier incumbent's (whose ties would
+    silence the refinement just when a new best resets it to its strongest)."""
+    number = finished[best].number
+    stop = max(best, len(finished) - 1 - PLATEAU_LOOKBACK)
+    picked = [i for i in range(len(finished) - 1, stop, -1)
               if isinstance(p := finished[i].system_attrs.get(ATTR_TRIAL), Mapping)
-              and "near_best" in p][:PLATEAU_WINDOW]
+              and p.get("near_best") == number][:PLATEAU_WINDOW]
     if not picked:
         return []
     running = np.minimum.accumulate(np.asarray(losses[:picked[0]], dtype=float))

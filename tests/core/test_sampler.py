@@ -379,6 +379,28 @@ def test_the_incumbent_fades_on_a_plateau() -> None:
     assert near >= 5 and smooth == unfaded > 0
 
 
+def test_a_new_best_is_not_judged_by_the_last_ones_ties() -> None:
+    # Trials 3-7 were proposed near trial 2 and tied it; trial 8 then improved. The plateau was
+    # trial 2's: trial 8's neighbourhood is unexplored, and its refinement keeps its weight.
+    from optuna.distributions import FloatDistribution
+    from optuna.trial import create_trial
+
+    from hcautoml_widgets.core.attrs import ATTR_TRIAL
+    from hcautoml_widgets.core.prior_health import flatness
+    from hcautoml_widgets.core.sampler import _near_best
+
+    losses = [0.5, 0.4, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.1]
+    finished = []
+    for n, loss in enumerate(losses):
+        attrs = {ATTR_TRIAL: {"near_best": 2}} if 3 <= n <= 7 else {}
+        t = create_trial(params={"x": float(n)}, distributions={"x": FloatDistribution(0, 10)},
+                         value=loss, system_attrs=attrs)
+        t.number = n
+        finished.append(t)
+    assert flatness(_near_best(finished, losses, 2)) == 1.0  # trial 2's plateau
+    assert _near_best(finished, losses, 8) == []  # trial 8 has no neighbourhood yet
+
+
 def _startup_of_one_param(prior_at: float, confidence: str, n: int, loss: Any,
                           knobs: dict[str, Any] | None = None,
                           **kwargs: Any) -> list[optuna.trial.FrozenTrial]:
