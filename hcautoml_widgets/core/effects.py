@@ -28,6 +28,7 @@ from hcautoml_widgets.core.events import SteeringEvent
 from hcautoml_widgets.core.prior_health import REGION_SIGMAS
 from hcautoml_widgets.core.priors import UNIT_SIGMA
 from hcautoml_widgets.core.space import SearchSpace
+from hcautoml_widgets.core.words import shown
 
 #: Width of "near a prior", in prior standard deviations on the unit scale: the prior's health
 #: line counts trials near it the same way, and both are shown under the same word.
@@ -41,12 +42,7 @@ COLUMNS = ["seq", "time", "source", "kind", "description", "trial", "best_before
 
 
 def _fmt(x: Any) -> str:
-    item = getattr(x, "item", None)
-    if callable(item) and not isinstance(x, (int, float, str)):
-        x = item()  # numpy scalars read as the plain number they hold
-    if isinstance(x, float):
-        return f"{x:.4g}"
-    return str(x)
+    return shown(x, quote=False)
 
 
 def describe(ev: SteeringEvent | Mapping[str, Any]) -> str:

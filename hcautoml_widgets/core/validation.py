@@ -90,20 +90,21 @@ def narrow(space: SearchSpace, state: SteeringState, name: Any, low: Any, high: 
     pinned = state.pins.get(spec.name)
     if pinned is not None and not lo <= pinned <= hi:
         raise ValueError(
-            f"parameter '{spec.name}': pinned at {pinned}, outside [{lo}, {hi}]; unpin it first"
+            f"parameter '{spec.name}': pinned at {shown(pinned)}, outside "
+            f"[{shown(lo)}, {shown(hi)}]; unpin it first"
         )
     out: dict[str, Any] = {"name": spec.name, "low": lo, "high": hi}
     prior_ = state.priors.get(spec.name)
     if prior_ is not None and isinstance(prior_.value, (int, float)) and not (
             lo <= prior_.value <= hi):
-        out["note"] = truncated_note(spec.name, prior_.value, f"[{lo}, {hi}]")
+        out["note"] = truncated_note(spec.name, prior_.value, f"[{shown(lo)}, {shown(hi)}]")
     return out
 
 
 def truncated_note(name: str, value: Any, where: str) -> str:
     """The one rule for a prior and a range that disagree: both edits are accepted, and the
     prior acts truncated to the range (its draws and its density stay inside it)."""
-    return (f"the prior on '{name}' at {value!r} lies outside {where}: "
+    return (f"the prior on '{name}' at {shown(value)} lies outside {where}: "
             "it now acts truncated to it")
 
 
@@ -194,12 +195,13 @@ def prior(space: SearchSpace, state: SteeringState, name: Any, value: Any,
     if spec.is_numeric:
         lo, hi = state.ranges[spec.name]
         if not lo <= v <= hi:
-            out["note"] = truncated_note(spec.name, v, f"the current range [{lo}, {hi}]")
+            out["note"] = truncated_note(spec.name, v,
+                                         f"the current range [{shown(lo)}, {shown(hi)}]")
     elif v not in state.allowed[spec.name]:
         out["note"] = truncated_note(spec.name, v,
                                      f"the allowed choices {list(state.allowed[spec.name])}")
     if spec.name in state.pins:
-        pinned = (f"parameter '{spec.name}' is pinned at {state.pins[spec.name]!r}: the prior "
+        pinned = (f"parameter '{spec.name}' is pinned at {shown(state.pins[spec.name])}: the prior "
                   "acts once it is unpinned")
         out["note"] = f"{out['note']}; {pinned}" if "note" in out else pinned
     return out

@@ -9,10 +9,14 @@ def plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def shown(v: object) -> str:
+def shown(v: object, quote: bool = True) -> str:
     """A value as the views show it: a float to 4 significant digits (a note reading
     "0.000346725024472669 outside [0.00157674761302, 0.109896160923]" hides what it says), a
-    string quoted, anything else as Python writes it."""
+    numpy scalar as the plain number it holds, a string quoted unless ``quote`` is false,
+    anything else as Python writes it."""
+    item = getattr(v, "item", None)
+    if callable(item) and not isinstance(v, (int, float, str)):
+        v = item()
     if isinstance(v, float):
         return f"{v:.4g}"
-    return repr(v) if isinstance(v, str) else str(v)
+    return repr(v) if isinstance(v, str) and quote else str(v)

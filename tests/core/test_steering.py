@@ -185,7 +185,7 @@ INVALID_IN_STATE: list[tuple[str, Callable[[Steering], Any], Callable[[Steering]
     ("pin outside current range", lambda s: s.narrow("x", 0, 1), lambda s: s.pin("x", 5.0),
      "'x': pin 5.0 is outside the current range"),
     ("narrow past a pin", lambda s: s.pin("x", 5.0), lambda s: s.narrow("x", 0, 1),
-     "'x': pinned at 5.0, outside"),
+     "'x': pinned at 5, outside"),
     ("disallow a pinned choice", lambda s: s.pin("kind", "b"), lambda s: s.allow("kind", ["a"]),
      "'kind': pinned at 'b'"),
 ]
