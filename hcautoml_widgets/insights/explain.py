@@ -309,21 +309,28 @@ def _text(d: Mapping[str, Any]) -> str:
     if pinned and d["origin"] != "pinned":
         sentences.append(f"Pinned: {', '.join(pinned)}.")
     sentences.append(_steering_sentence(d["steering"]))
+    # The believed parameters of a trial drawn from the priors (or running their centres) were
+    # set from them: the score and the counterfactual are the model's choice of the rest only,
+    # and say so (read as the reason for the whole trial, "prior term = 0" contradicted "ran
+    # the centre of your prior").
+    drawn = bool(d.get("prior_mode") or d.get("prior_trial_share"))
+    rest = [k for k in d["params"] if k not in d["steering"]["priors"]
+            and d["origins"].get(k) != "pinned"]
     if d["score"] is not None and d["origin"] in ("model", "prior"):
-        if d.get("prior_mode") or d.get("prior_trial_share"):
-            # The believed parameters were set from the priors; the score is the model's
-            # choice of the rest.
-            rest = [k for k in d["params"] if k not in d["steering"]["priors"]
-                    and d["origins"].get(k) != "pinned"]
-            if rest:
-                sentences.append(f"The model chose the other parameters ({', '.join(rest)}).")
-        sentences.append(_score_sentence(d["score"]))
-    if d["changed"]:
+        if drawn and rest:
+            score = _score_sentence(d["score"]).removeprefix("Its score: ")
+            sentences.append(f"The model chose the other parameters ({', '.join(rest)}); for "
+                             f"those, its score: {score}")
+        elif not drawn:
+            sentences.append(_score_sentence(d["score"]))
+    changed = {k: c for k, c in d["changed"].items() if not drawn or k in rest}
+    if changed:
         alt = [f"{k} = {_r(c['model_alone'])} (instead of {_r(c['chosen'])})"
-               for k, c in d["changed"].items()]
+               for k, c in changed.items()]
+        among = " among the other parameters" if drawn else ""
         sentences.append(f"Without {_steering_in_force(d['steering'], d['score'])}, the model "
-                         "would have tried " + ", ".join(alt) + ".")
-    elif (d["counterfactual"] is not None and d["origin"] in ("model", "prior")
+                         f"would have tried{among} " + ", ".join(alt) + ".")
+    elif (d["counterfactual"] is not None and d["origin"] in ("model", "prior") and not drawn
           and _steering_in_force(d["steering"], d["score"]) != "your steering"):
         sentences.append("The model alone would have picked the same configuration.")
     return " ".join(sentences)

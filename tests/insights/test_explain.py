@@ -60,7 +60,11 @@ def test_a_trial_under_a_strong_prior_reports_the_priors_share() -> None:
         "trial after a belief is stated tries it as it stands.")
     # Past the start-up, C and kernel, which have no prior, came from the model.
     assert centre["score"] is not None
-    assert "The model chose the other parameters (C, kernel)." in centre["text"]
+    # Its score and counterfactual speak of those only: the believed gamma was not scored.
+    assert "The model chose the other parameters (C, kernel); for those, its score: " \
+        in centre["text"]
+    assert "would have tried among the other parameters C = " in centre["text"]
+    assert "gamma = " not in centre["text"].split("would have tried")[-1]
     got = explain(run, 13)
     assert not got["prior_mode"]
     assert got["steering"]["version"] == 2
