@@ -109,7 +109,6 @@ function render({ model, el }: RenderProps): () => void {
       // The person has moved on: an edit accepted anywhere in the editor retires every row's
       // inline error (one left under another row read as still current minutes later).
       for (const r of rows) r.clearError();
-      row.showNote(typeof ack.result?.note === "string" ? ack.result.note : "");
     }
     else {
       row.showError(ack.error ?? "refused");

@@ -74,6 +74,28 @@ export function nudge(p: ParamSpec, v: number, k: number): number {
   return fromUnit(p, toUnit(p, v) + k / 100);
 }
 
+/**
+ * What the steering in force does to a row's prior, in words ("" when nothing): a prior outside
+ * the current range or choices acts truncated to them, and a prior on a pinned parameter waits
+ * for the unpin. Derived from the state, so it holds whoever made the edits (a cell's narrow
+ * left it unsaid when it came only with the answer to this row's own edits).
+ */
+export function priorNote(p: ParamSpec, st: EditorState): string {
+  const prior = st.priors[p.name];
+  if (!prior) return "";
+  const notes: string[] = [];
+  const range = st.ranges[p.name];
+  if (typeof prior.value === "number" && range && (prior.value < range[0] || prior.value > range[1])) {
+    notes.push(`the prior at ${fmt(prior.value)} lies outside the range [${fmt(range[0])}, ${fmt(range[1])}]: it acts truncated to it`);
+  }
+  const allowed = st.allowed[p.name];
+  if (typeof prior.value !== "number" && allowed && !allowed.map(String).includes(String(prior.value))) {
+    notes.push(`the prior ${fmt(prior.value)} is not among the allowed choices: it acts on them only`);
+  }
+  if (p.name in st.pins) notes.push(`pinned at ${fmt(st.pins[p.name])}: the prior acts once it is unpinned`);
+  return notes.join("; ");
+}
+
 /** The part of the state a row shows: an error about it stands until this changes. */
 function signature(p: ParamSpec, st: EditorState): string {
   return JSON.stringify([st.ranges[p.name], st.allowed[p.name], st.pins[p.name], st.priors[p.name]]);
@@ -459,10 +481,6 @@ export class ParamRow {
     this.errorSig = this.state ? signature(this.p, this.state) : null;
   }
 
-  /** The note of the row's last accepted edit ("" clears it): it holds until the next one. */
-  showNote(text: string): void {
-    this.note.textContent = text;
-  }
 
   clearError(): void {
     this.error.textContent = "";
@@ -535,6 +553,7 @@ export class ParamRow {
     if (p.kind === "constant") return;
     // An inline error stands until what it complained about changes (from here or a cell).
     if (this.errorSig !== null && signature(p, state) !== this.errorSig) this.clearError();
+    this.note.textContent = priorNote(p, state);
     const prior = state.priors[p.name];
     const pinned = p.name in state.pins;
     this.el.dataset.pinned = String(pinned);

@@ -265,24 +265,19 @@ describe("SpaceEditor: reading and typing what is in force", () => {
     expect(cx(row, ".hcw-handle-high")).toBe(before);
   });
 
-  it("shows what the kernel said of an accepted edit until the row's next one", async () => {
+  it("says what the steering in force does to a prior, whoever made the edits", () => {
     const { model, el } = setup();
     const row = el.querySelector('[data-param="depth"]')!;
-    const type = (field: string, text: string) => {
-      row.querySelector<HTMLButtonElement>(`.hcw-num[data-field="${field}"]`)!.click();
-      const input = row.querySelector<HTMLInputElement>(`input.hcw-num-input[data-field="${field}"]`)!;
-      input.value = text;
-      input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
-    };
-    type("prior", "7");
-    model.ack("edit", true, null, { note: "the prior on 'depth' at 7 lies outside [2, 5]: it now acts truncated to it" });
-    await frame();
     const note = row.querySelector(".hcw-note")!;
-    expect(note.textContent).toContain("acts truncated");
-    expect(row.querySelector(".hcw-error")!.textContent).toBe("");
-    type("high", "12");
-    model.ack("edit", true);
-    await frame();
+    expect(note.textContent).toBe("");
+    // A prior at 7, then a cell narrows depth to [2, 5]: the row says so, with no edit of its own.
+    model.deliver({ type: "delta", state: state({ version: 1, priors: { depth: { value: 7, confidence: "medium" } } }) });
+    expect(note.textContent).toBe("");
+    model.deliver({ type: "delta", state: state({ version: 2, ranges: { lr: [1e-4, 1], depth: [2, 5] }, priors: { depth: { value: 7, confidence: "medium" } } }) });
+    expect(note.textContent).toBe("the prior at 7 lies outside the range [2, 5]: it acts truncated to it");
+    model.deliver({ type: "delta", state: state({ version: 3, ranges: { lr: [1e-4, 1], depth: [2, 10] }, pins: { depth: 4 }, priors: { depth: { value: 7, confidence: "medium" } } }) });
+    expect(note.textContent).toBe("pinned at 4: the prior acts once it is unpinned");
+    model.deliver({ type: "delta", state: state({ version: 4 }) });
     expect(note.textContent).toBe("");
   });
 
@@ -360,19 +355,19 @@ describe("prior health", () => {
     expect(line(el).textContent).toBe("evidence for the prior: 1 trial elsewhere so far, too few to compare");
     model.deliver({ type: "delta", health: { lr: health() } });
     expect(line(el).dataset.state).toBe("ok");
-    expect(line(el).textContent).toBe("trials near the prior do better (they beat a trial elsewhere 72% of the time): median 0.031 near it (8) vs 0.045 elsewhere (20)");
+    expect(line(el).textContent).toBe("trials near the prior do better (they beat a trial elsewhere 72% of the time, a tie counted as half): median 0.031 near it (8) vs 0.045 elsewhere (20)");
     // Its own line is fine, but the model's choices now beat the prior's draws: the kernel says so.
     const leads = "trials drawn from your priors now do worse than the rest, the model's own choices included (5 drawn, 35 others); its weight is fading and the model leads";
     model.deliver({ type: "delta", health: { lr: health({ message: leads }) } });
     expect(line(el).dataset.state).toBe("ok");
-    expect(line(el).textContent).toBe(`trials near the prior do better (they beat a trial elsewhere 72% of the time): median 0.031 near it (8) vs 0.045 elsewhere (20); ${leads}`);
+    expect(line(el).textContent).toBe(`trials near the prior do better (they beat a trial elsewhere 72% of the time, a tie counted as half): median 0.031 near it (8) vs 0.045 elsewhere (20); ${leads}`);
     // Equal medians (an error count takes few values): the AUC decides, and says so, or the line
     // says neither.
     model.deliver({ type: "delta", health: { lr: health({ auc: 0.52, median_inside: 0.09, median_outside: 0.09 }) } });
     expect(line(el).textContent).toBe("trials near the prior do about as well as elsewhere: median 0.09 near it (8) vs 0.09 elsewhere (20)");
     model.deliver({ type: "delta", health: { lr: health({ auc: 0.4, median_inside: 0.09, median_outside: 0.09 }) } });
     expect(line(el).dataset.state).toBe("worse");
-    expect(line(el).textContent).toBe("trials near the prior do a little worse (they beat a trial elsewhere 40% of the time): median 0.09 near it (8) vs 0.09 elsewhere (20)");
+    expect(line(el).textContent).toBe("trials near the prior do a little worse (they beat a trial elsewhere 40% of the time, a tie counted as half): median 0.09 near it (8) vs 0.09 elsewhere (20)");
   });
 
   it("puts the kernel's sentence forward when the belief looks wrong, and hides it once cleared", () => {
