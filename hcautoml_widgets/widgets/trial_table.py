@@ -136,11 +136,15 @@ class TrialTable(FeedWidget):
             note = self.run.steering.enqueue(params, source="widget").payload.get("note")
             out: dict[str, Any] = {"queue": len(self.run.steering.pending())}
             return out | {"note": str(note)} if note else out
-        # One event for the whole configuration, all or nothing, undone in one step.
+        # One event for the whole configuration, all or nothing, undone in one step. The
+        # person is told which of their own beliefs it replaced: one click overwrites them all.
+        before = self.run.steering.state.priors
+        replaced = [k for k in params if k in before and before[k].value != params[k]]
         ev = self.run.steering.priors(params, "medium", source="widget")
         notes = [] if ev is None else [str(part["payload"]["note"]) for part in ev.payload["edits"]
                                        if part["payload"].get("note")]
-        return {"note": "; ".join(notes)} if notes else None
+        out = {"replaced": replaced} if replaced else {}
+        return out | {"note": "; ".join(notes)} if notes else out or None
 
     def _clear_queue(self) -> dict[str, Any]:
         # One event, whatever was edited after the enqueues; one undo puts the queue back.

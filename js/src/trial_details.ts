@@ -128,7 +128,11 @@ export function renderDetails(panel: HTMLElement, rec: any, metric: string, act:
       else if (a === "enqueue-copy") {
         const q = ack.result?.queue;
         notice(`Trial ${rec.number}'s configuration enqueued: it runs next${q ? ` (${q} in the queue)` : ""}.`, true);
-      } else notice(`Priors set at trial ${rec.number}'s values.`, true);
+      } else {
+        const replaced: string[] = Array.isArray(ack.result?.replaced) ? ack.result.replaced : [];
+        const over = replaced.length ? ` They replace your priors on ${replaced.join(", ")}; undo brings those back.` : "";
+        notice(`Priors set at trial ${rec.number}'s values.${over}`, true);
+      }
     });
     buttons.append(b);
   }

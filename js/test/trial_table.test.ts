@@ -215,6 +215,12 @@ describe("TrialTable: following the run, selection, queue and feedback", () => {
     await frame();
     expect(el.querySelector(".hcw-notice")!.textContent).toBe("Priors set at trial 3's values.");
     expect(said()).toBe("Note: parameter 'lr' is pinned at 0.01: the prior acts once it is unpinned.");
+    // One click replaces every prior the person had: it says which, and how to get them back.
+    el.querySelector<HTMLButtonElement>('.hcw-details button[data-action="use-as-prior"]')!.click();
+    model.ack("action", true, null, { replaced: ["lr"] });
+    await frame();
+    expect(el.querySelector(".hcw-notice")!.textContent).toBe(
+      "Priors set at trial 3's values. They replace your priors on lr; undo brings those back.");
     btn.click();
     model.ack("action", true, null, { queue: 4 });
     await frame();

@@ -47,8 +47,11 @@ def test_a_copy_outside_the_steering_in_force_says_so_in_its_answer(recorder: Re
                                      "it runs as given")
     assert run.steering.log[-1].payload["note"] == ack["result"]["note"]
     # "Use as prior" on that trial: the prior on the pinned parameter waits for the unpin.
+    run.steering.prior("lr", 0.5)
     [ack] = ask(recorder, table, {"type": "action", "op": "use_as_prior", "id": 2, "n": 1})
     assert ack["ok"] and f"'depth' is pinned at {other!r}" in ack["result"]["note"]
+    assert ack["result"]["replaced"] == ["lr"]  # the person's own belief on lr, overwritten
+    assert run.steering.state.priors["lr"].value == run.record(1)["params"]["lr"]
     table.close()
 
 
