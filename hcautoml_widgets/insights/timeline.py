@@ -58,8 +58,9 @@ def effect_text(row: dict[str, Any]) -> str:
     lines.append("No improvement since." if until is None else
                  f"The best improved {plural(until, 'trial')} after it.")
     if row["share_inside"] is not None:
-        # "Near" as the prior's health line counts it (core/prior_health.REGION_SIGMAS).
-        where = ("near the prior (within one sd of its centre)" if row["kind"] == "prior"
+        # "Near" as the prior's health line counts it (core/prior_health.REGION_SIGMAS, or the
+        # favoured choice of a categorical), so the two agree under the same word.
+        where = ("near the prior (as its health line counts them)" if row["kind"] == "prior"
                  else "inside the new region")
         before = ("" if row["share_before"] is None
                   else f" (before it: {row['share_before']:.0%})")

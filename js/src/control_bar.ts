@@ -134,7 +134,8 @@ function render({ model, el }: RenderProps<Model>): () => void {
     const since = st.done - (st.done_at_start ?? 0);
     if (st.status === "running" && st.budget !== null && since > 0 && elapsed !== null) {
       let left = Math.max(0, st.budget - st.done);
-      if (typeof st.step_remaining === "number") left = Math.min(left, st.step_remaining);
+      // step_remaining counts trials not yet started: those running finish before the pause.
+      if (typeof st.step_remaining === "number") left = Math.min(left, st.step_remaining + (st.counts?.running ?? 0));
       eta = duration((elapsed / since) * left);
     }
     etaEl.textContent = `ETA ${eta}`;

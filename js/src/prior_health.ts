@@ -53,7 +53,9 @@ export function healthLine(hasPrior: boolean, h: Health | undefined): HealthLine
   // gives that chance, so "better" beside two equal medians is not a contradiction; near one
   // half it says neither.
   const pct = Math.round(h.auc * 100);
-  const beats = `they beat a trial elsewhere ${pct}% of the time`;
+  // The kernel's AUC counts a tie as half a win (an error count ties often) and starts from
+  // one half: say so, or "beat … 55%" reads as more wins than there were.
+  const beats = `they beat a trial elsewhere ${pct}% of the time, a tie counted as half`;
   if (Math.abs(h.auc - 0.5) < EVEN) {
     return { state: "ok", text: `trials near the prior do about as well as elsewhere: ${medians}${also}`, title };
   }

@@ -73,6 +73,9 @@ describe("ControlBar", () => {
     expect(el.querySelector(".hcw-status")!.textContent).toBe("stepping (2 left)");
     // The run pauses after the step: its ETA is the step's 2 trials, not the budget's 38.
     expect(el.querySelector(".hcw-eta")!.textContent).toMatch(/^ETA 0:0\d$/);
+    // The last of the step started and still runs: its time is left, not none.
+    model.deliver({ type: "delta", step_remaining: 0, now: 1031 });
+    expect(el.querySelector(".hcw-eta")!.textContent).toMatch(/^ETA 0:0[1-9]$/);
     model.deliver({ type: "delta", status: "finished", step_remaining: null, now: 1032 });
     const start = el.querySelector<HTMLButtonElement>('button[data-action="start"]')!;
     expect([start.textContent, start.disabled]).toEqual(["Run more", false]);
