@@ -114,6 +114,8 @@ def _shares(study: Any, names: list[str], evaluator: Any) -> dict[str, float]:
 def forest_spread(data: Trials, seed: int = 0, refits: int = 0) -> pd.DataFrame:
     """The "forest" importance, with its interval over ``refits`` bootstrap refits (see the
     module docstring)."""
+    if not data.names:  # only constants: nothing moves the objective (PED-ANOVA says {} too)
+        return pd.DataFrame(columns=["name", "share", "low", "high"])
     sur = Surrogate.fit(data, seed=seed)
     return curve_shares({name: sur.tree_curves(name)[1] for name in data.names},
                         refit_curves(data, refits, seed))

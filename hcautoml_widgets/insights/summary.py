@@ -67,6 +67,8 @@ def compute(data: Trials, evaluator: str = "forest", seed: int = 0) -> dict[str,
     if n < MIN_TRIALS:
         return {"n": n, "error": f"insights start after {MIN_TRIALS} completed, non-rejected "
                                  f"trials ({n} so far)"}
+    if not data.names:
+        return {"n": n, "error": "every hyperparameter is a constant: there is nothing to explain"}
     sur = Surrogate.fit(data, seed=seed)
     curves = {name: sur.tree_curves(name, GRID) for name in data.names}
     # "forest" importance is read off the very curves drawn below it (no second fit).

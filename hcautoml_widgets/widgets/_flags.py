@@ -31,15 +31,17 @@ def clusters(xs: Sequence[float], min_gap: float) -> list[list[float]]:
 
 def flag_layout(groups: Mapping[float, list[dict[str, Any]]], span: float, flag_y: float,
                 label: Callable[[dict[str, Any]], str]
-                ) -> tuple[list[tuple[float, float, str]], dict[float, list[dict[str, Any]]]]:
+                ) -> tuple[list[tuple[float, float, str]], dict[float, list[str]]]:
     """The flags to draw, as (x, y, name) at each run's first gap, and each flag's edits in
-    order (its tooltip and its count), for edit ``groups`` keyed by gap on an axis ``span``
-    trials wide."""
+    words, in order (its tooltip; their number is its count), for edit ``groups`` keyed by gap
+    on an axis ``span`` trials wide. A flag that stands for several gaps says before which
+    trial each edit came: its own x is only the first gap's."""
     points: list[tuple[float, float, str]] = []
-    events: dict[float, list[dict[str, Any]]] = {}
+    lines: dict[float, list[str]] = {}
     for run in clusters(sorted(groups), MERGE_SHARE * span):
-        evs = [ev for x in run for ev in groups[x]]
-        name = label(evs[-1]) if len(evs) == 1 else f"{len(evs)} edits: {label(evs[-1])}"
+        evs = [(x, ev) for x in run for ev in groups[x]]
+        name = label(evs[-1][1]) if len(evs) == 1 else f"{len(evs)} edits: {label(evs[-1][1])}"
         points.append((run[0], flag_y, name))
-        events[run[0]] = evs
-    return points, events
+        where = (lambda x: "") if len(run) == 1 else (lambda x: f"before trial {round(x + 0.5)}: ")
+        lines[run[0]] = [where(x) + label(ev) for x, ev in evs]
+    return points, lines

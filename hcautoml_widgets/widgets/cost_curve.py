@@ -183,7 +183,7 @@ class CostCurve(w.VBox):
         self._max_x = -1.0
         self._last_seq = 0
         self._groups: dict[float, list[dict[str, Any]]] = {}  # gap between trials -> its edits
-        self._flag_events: dict[float, list[dict[str, Any]]] = {}  # drawn flag x -> its edits
+        self._flag_events: dict[float, list[str]] = {}  # drawn flag x -> its edits, in words
         self._flag_span = 0.0  # the axis span the flags were laid out for
         self._events: list[dict[str, Any]] = []
         self._ylim: tuple[float, float] | None = None  # values the y domain covers
@@ -238,9 +238,9 @@ class CostCurve(w.VBox):
 
     def _on_flag_hover(self, mark: Any, content: dict[str, Any]) -> None:
         x = _hover_x(content, mark)
-        events = self._flag_events.get(x, []) if x is not None else []
-        title = f"{len(events)} steering edits" if len(events) > 1 else "steering"
-        self._flag_tip.value = tip_html(title, [event_label(ev) for ev in events])
+        lines = self._flag_events.get(x, []) if x is not None else []
+        title = f"{len(lines)} steering edits" if len(lines) > 1 else "steering"
+        self._flag_tip.value = tip_html(title, lines)
 
     def _on_selected(self, change: dict[str, Any]) -> None:
         with self._lock:

@@ -110,3 +110,14 @@ def test_the_light_study_view_gives_what_a_real_study_gives(run_x1, evaluator: s
     light = _shares(study_of(data), data.names, _evaluator(evaluator, 3))
     real = _shares(real_study_of(data), data.names, _evaluator(evaluator, 3))
     assert light == pytest.approx(real)
+
+
+def test_a_space_of_constants_has_nothing_to_rank() -> None:
+    from ConfigSpace import ConfigurationSpace, Constant
+
+    from hcautoml_widgets.insights import summary
+    from hcautoml_widgets.insights._data import trials
+
+    run = finished(lambda c: 1.0, n=12, cs=ConfigurationSpace({"c": Constant("c", 3)}))
+    assert insights.importance(run) == {}
+    assert "constant" in summary.compute(trials(run))["error"]
