@@ -112,7 +112,10 @@ class CostCurve(w.VBox):
         self.run = run
         self.metric = str(getattr(run, "metric", None) or "value")
         self._lock = threading.RLock()
-        self._sx = bq.LinearScale()
+        # No padding for the markers' size: bqplot widens a padded domain by a few pixels at
+        # each end, so the steering timeline under the curve, which maps the same domain onto
+        # the plot area exactly, stood 5-8 trials off the flags on a long run.
+        self._sx = bq.LinearScale(allow_padding=False)
         self._sy: bq.Scale = bq.LinearScale()
         self._unit = bq.LinearScale(min=0.0, max=1.0)
         self._color = bq.OrdinalColorScale(domain=list(range(len(PALETTE))), colors=PALETTE)
