@@ -60,21 +60,27 @@ export class Ghosts {
   private answer(seq: number, ans: PreviewAnswer): void {
     if (seq !== this.seq) return; // stale: the handle moved on, or was released
     const i = ans.ok && ans.result ? ans.result.names.indexOf(this.name) : -1;
-    const values = i < 0 ? [] : ans.result!.points.map((pt) => pt[i]).filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+    const origins = ans.result?.origins ?? [];
+    const values = i < 0 ? [] : ans.result!.points
+      .map((pt, k) => ({ v: pt[i], queued: origins[k] === "enqueued" }))
+      .filter((g): g is { v: number; queued: boolean } => typeof g.v === "number" && Number.isFinite(g.v));
     this.draw(values);
   }
 
-  private draw(values: number[]): void {
+  private draw(values: { v: number; queued: boolean }[]): void {
     // Suggestions that land on the same spot stack upwards, so five stay countable.
-    const xs = values.map((v) => ({ v, x: this.xOf(v) })).sort((a, b) => a.x - b.x);
+    const xs = values.map(({ v, queued }) => ({ v, queued, x: this.xOf(v) })).sort((a, b) => a.x - b.x);
     const level: number[] = [];
-    const marks = xs.map(({ v, x }, k) => {
+    const marks = xs.map(({ v, queued, x }, k) => {
       let l = 0;
       for (let j = 0; j < k; j++) if (Math.abs(xs[j].x - x) < 2 * R) l = Math.max(l, level[j] + 1);
       level.push(l);
-      const c = s("circle", { class: "hcw-ghost", cx: x, cy: this.y - l * (2 * R + 1), r: R, "data-value": v });
+      // A configuration in the queue runs as given, whatever the edit: drawn apart (dashed,
+      // grey), or a ghost outside the range being narrowed reads as the narrow ignored.
+      const c = s("circle", { class: queued ? "hcw-ghost hcw-ghost-queued" : "hcw-ghost", cx: x,
+        cy: this.y - l * (2 * R + 1), r: R, "data-value": v });
       c.append(s("title"));
-      c.firstChild!.textContent = `a next trial would try ${fmt(v)}`;
+      c.firstChild!.textContent = queued ? `a queued configuration runs as given: ${fmt(v)}` : `a next trial would try ${fmt(v)}`;
       return c;
     });
     this.group.replaceChildren(...marks);

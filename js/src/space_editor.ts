@@ -14,7 +14,8 @@
 //       (the prior; class hcw-prior-unset when there is none), path.hcw-pin-handle (drop it to
 //       pin there; class hcw-pin-unset when not pinned); rect.hcw-current (the current range);
 //       rect.hcw-hist-bar (histogram of sampled values, data-count); line.hcw-pin-marker;
-//       circle.hcw-ghost[data-value] (where the next trials would go, while a handle is held)
+//       circle.hcw-ghost[data-value] (where the next trials would go, while a handle is held;
+//       .hcw-ghost-queued: a queued configuration, which runs as given)
 //   categorical rows: button.hcw-choice[data-choice="VALUE"][aria-pressed] (toggle allowed;
 //       class hcw-pinned / hcw-prior-choice), .hcw-count inside each choice,
 //       select.hcw-prior-select (prior choice, "" = none)
@@ -59,6 +60,7 @@ const CSS = `
 .hcw-track .hcw-pin-handle.hcw-pin-unset { fill:#e8a0a0; opacity:.7; }
 .hcw-track .hcw-pin-marker { stroke:#d62728; stroke-width:2; }
 .hcw-track .hcw-ghost { fill:#fff; fill-opacity:.85; stroke:#ff7f0e; stroke-width:1.8; cursor:default; }
+.hcw-track .hcw-ghost-queued { stroke:#9467bd; stroke-dasharray:2 2; }
 .hcw-choices { display:flex; flex-wrap:wrap; gap:4px; margin-top:3px; }
 .hcw-choice { padding:1px 8px; border:1px solid #1f77b4; background:#fff; border-radius:10px; cursor:pointer; }
 .hcw-choice[aria-pressed="true"] { background:#1f77b4; color:#fff; }

@@ -24,8 +24,8 @@ function setupEditor() {
 
 const previews = (model: FakeModel) => model.sent.filter((m) => m.type === "preview");
 const ghosts = (el: HTMLElement, name: string) => [...el.querySelectorAll<SVGElement>(`[data-param="${name}"] .hcw-ghost`)];
-const answer = (model: FakeModel, req: any, ok: boolean, points: unknown[][] = []) =>
-  model.deliver({ type: "ack", id: req.id, ok, error: ok ? null : "refused", result: ok ? { names: ["depth", "lr"], points, origins: points.map(() => "model") } : undefined });
+const answer = (model: FakeModel, req: any, ok: boolean, points: unknown[][] = [], origins?: string[]) =>
+  model.deliver({ type: "ack", id: req.id, ok, error: ok ? null : "refused", result: ok ? { names: ["depth", "lr"], points, origins: origins ?? points.map(() => "model") } : undefined });
 
 function press(handle: Element, x = 0) {
   handle.dispatchEvent(new MouseEvent("pointerdown", { bubbles: true, clientX: x }));
@@ -54,11 +54,27 @@ describe("ghost markers while a handle is held", () => {
     expect(marks.map((m) => Number(m.dataset.value))).toEqual([4, 4, 7, 9]); // inactive (null) skipped
     expect(new Set(marks.map((m) => m.getAttribute("cy"))).size).toBe(2); // the two 4s stack
     expect(ghosts(el, "lr")).toHaveLength(0); // only the held row's parameter
+    expect(el.querySelectorAll(".hcw-ghost-queued")).toHaveLength(0);
     // Hollow, and no obstacle to the drag.
     expect(el.querySelector('[data-param="depth"] .hcw-ghosts')!.getAttribute("pointer-events")).toBe("none");
     release(200);
     expect(ghosts(el, "depth")).toHaveLength(0);
     expect(model.last()).toMatchObject({ type: "edit", op: "narrow" });
+  });
+
+  it("draws a queued configuration apart: it runs as given, outside the narrow or not", async () => {
+    const { model, el } = setupEditor();
+    press(el.querySelector('[data-param="depth"] .hcw-handle-low')!, 10);
+    moveTo(150);
+    await rest();
+    const [req] = previews(model);
+    answer(model, req, true, [[3, 0.01], [12, 0.02]], ["enqueued", "model"]);
+    await frame();
+    const queued = el.querySelectorAll<SVGElement>('[data-param="depth"] .hcw-ghost-queued');
+    expect([...queued].map((m) => m.dataset.value)).toEqual(["3"]);
+    expect(queued[0].textContent).toBe("a queued configuration runs as given: 3");
+    expect(ghosts(el, "depth")).toHaveLength(2);
+    release(150);
   });
 
   it("draws only the newest answer, nothing after release, nothing for a refusal", async () => {
