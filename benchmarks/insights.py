@@ -4,8 +4,9 @@ Insights view sends to the browser per trial.
 ``python -m benchmarks.insights [--quick]``. The refresh is what the view's background thread
 computes: a random forest on the trials, the partial dependence of every parameter (every
 tree's curve), the importance read off those curves with its interval over smaller forests
-refitted on bootstrap resamples, and the heat map of the pair that interacts most. Target (issue 10): <= 2 s on this machine. fANOVA is timed too, for information: it runs
-only on request, in its own thread. Bytes per trial: the view attached to a recording comm,
+refitted on bootstrap resamples, and the heat map of the pair that interacts most. Target
+(issue 10): <= 2 s on this machine. fANOVA is timed too, for information: it runs only on
+request, in its own thread. Bytes per trial: the view attached to a recording comm,
 opened before the run starts, everything it sent until the run's last trial and the last summary
 reached it, at two run lengths (flat means the per-trial cost does not grow with the run).
 """
@@ -53,8 +54,8 @@ def refresh_times(n_trials: int, repeats: int, with_fanova: bool) -> dict[str, A
     from hcautoml_widgets.insights import summary
     from hcautoml_widgets.insights._data import trials
     from hcautoml_widgets.insights.dependence import Surrogate, curve_shares, refit_curves
-    from hcautoml_widgets.insights.summary import REFITS
     from hcautoml_widgets.insights.importance import spread
+    from hcautoml_widgets.insights.summary import REFITS
 
     run = finished_run(n_trials)
     total, result = timed(lambda: summary.compute(trials(run)), repeats)
