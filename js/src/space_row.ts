@@ -481,7 +481,6 @@ export class ParamRow {
     this.errorSig = this.state ? signature(this.p, this.state) : null;
   }
 
-
   clearError(): void {
     this.error.textContent = "";
     this.errorSig = null;
