@@ -135,7 +135,9 @@ class TrialTable(FeedWidget):
             # the person who clicked must see it, not only the log.
             note = self.run.steering.enqueue(params, source="widget").payload.get("note")
             out: dict[str, Any] = {"queue": len(self.run.steering.pending())}
-            return out | {"note": str(note)} if note else out
+            if note:
+                out["note"] = str(note)
+            return out
         # One event for the whole configuration, all or nothing, undone in one step. The
         # person is told which of their own beliefs it replaced: one click overwrites them all.
         before = self.run.steering.state.priors
@@ -143,8 +145,12 @@ class TrialTable(FeedWidget):
         ev = self.run.steering.priors(params, "medium", source="widget")
         notes = [] if ev is None else [str(part["payload"]["note"]) for part in ev.payload["edits"]
                                        if part["payload"].get("note")]
-        out = {"replaced": replaced} if replaced else {}
-        return out | {"note": "; ".join(notes)} if notes else out or None
+        answer: dict[str, Any] = {}
+        if replaced:
+            answer["replaced"] = replaced
+        if notes:
+            answer["note"] = "; ".join(notes)
+        return answer or None
 
     def _clear_queue(self) -> dict[str, Any]:
         # One event, whatever was edited after the enqueues; one undo puts the queue back.

@@ -389,16 +389,20 @@ def test_a_new_best_is_not_judged_by_the_last_ones_ties() -> None:
     from hcautoml_widgets.core.prior_health import flatness
     from hcautoml_widgets.core.sampler import _near_best
 
-    losses = [0.5, 0.4, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.1]
+    # Trial 9 was proposed near trial 8 and tied it; trial 10, by a worker that asked before
+    # trial 8 finished, near trial 2: only trial 9 speaks of trial 8's neighbourhood.
+    losses = [0.5, 0.4, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.1, 0.1, 0.1]
+    near = {n: 2 for n in range(3, 8)} | {9: 8, 10: 2}
     finished = []
     for n, loss in enumerate(losses):
-        attrs = {ATTR_TRIAL: {"near_best": 2}} if 3 <= n <= 7 else {}
+        attrs = {ATTR_TRIAL: {"near_best": near[n]}} if n in near else {}
         t = create_trial(params={"x": float(n)}, distributions={"x": FloatDistribution(0, 10)},
                          value=loss, system_attrs=attrs)
         t.number = n
         finished.append(t)
     assert flatness(_near_best(finished, losses, 2)) == 1.0  # trial 2's plateau
-    assert _near_best(finished, losses, 8) == []  # trial 8 has no neighbourhood yet
+    assert _near_best(finished[:9], losses[:9], 8) == []  # trial 8 has no neighbourhood yet
+    assert _near_best(finished, losses, 8) == [(0.1, 0.1)]  # trial 9 alone
 
 
 def _startup_of_one_param(prior_at: float, confidence: str, n: int, loss: Any,
