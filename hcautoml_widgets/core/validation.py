@@ -192,18 +192,39 @@ def prior(space: SearchSpace, state: SteeringState, name: Any, value: Any,
         raise ValueError(f"parameter '{spec.name}': a constant cannot take a prior")
     v = space.check_value(spec.name, _number(spec, "prior", value) if spec.is_numeric else value)
     out: dict[str, Any] = {"name": spec.name, "value": v, "confidence": confidence}
+    note = prior_note(spec, state, v)
+    if note is not None:
+        out["note"] = note
+    return out
+
+
+def prior_note(spec: ParamSpec, state: SteeringState, value: Any) -> str | None:
+    """What the steering in ``state`` does to a prior on ``spec`` at ``value``: outside the
+    current range or choices it acts truncated to them; on a pinned parameter it waits for the
+    unpin. None when it acts as stated."""
+    notes = []
     if spec.is_numeric:
         lo, hi = state.ranges[spec.name]
-        if not lo <= v <= hi:
-            out["note"] = truncated_note(spec.name, v,
-                                         f"the current range [{shown(lo)}, {shown(hi)}]")
-    elif v not in state.allowed[spec.name]:
-        out["note"] = truncated_note(spec.name, v,
-                                     f"the allowed choices {list(state.allowed[spec.name])}")
+        if not lo <= value <= hi:
+            notes.append(truncated_note(spec.name, value,
+                                        f"the current range [{shown(lo)}, {shown(hi)}]"))
+    elif value not in state.allowed[spec.name]:
+        notes.append(truncated_note(spec.name, value,
+                                    f"the allowed choices {list(state.allowed[spec.name])}"))
     if spec.name in state.pins:
-        pinned = (f"parameter '{spec.name}' is pinned at {shown(state.pins[spec.name])}: the prior "
-                  "acts once it is unpinned")
-        out["note"] = f"{out['note']}; {pinned}" if "note" in out else pinned
+        notes.append(f"parameter '{spec.name}' is pinned at {shown(state.pins[spec.name])}: the "
+                     "prior acts once it is unpinned")
+    return "; ".join(notes) or None
+
+
+def prior_notes(space: SearchSpace, state: SteeringState) -> dict[str, str]:
+    """:func:`prior_note` of every prior in force that has one: what the edits made since,
+    from anywhere, do to it (the note an edit's answer carried holds only for its own time)."""
+    out = {}
+    for name, p in state.priors.items():
+        note = prior_note(space.params[name], state, p.value) if name in space.params else None
+        if note is not None:
+            out[name] = note
     return out
 
 

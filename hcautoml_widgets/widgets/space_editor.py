@@ -13,6 +13,7 @@ from typing import Any
 
 from hcautoml_widgets.core.preview import MAX_N, preview_points
 from hcautoml_widgets.core.protocol import RunView
+from hcautoml_widgets.core.validation import prior_notes
 from hcautoml_widgets.widgets._base import FeedWidget, Message, bundle, op_and_args, paged
 from hcautoml_widgets.widgets._protocol import num, sample
 
@@ -57,7 +58,9 @@ class SpaceEditor(FeedWidget):
         super().__init__(run, **kwargs)
 
     def _state(self) -> dict[str, Any]:
-        return editor_state(self.run.steering.state_dict())
+        # One read of the state for both, so the notes match the version they are sent with.
+        st = self.run.steering.state
+        return editor_state(st.to_dict()) | {"notes": prior_notes(self.run.space, st)}
 
     def _health_now(self) -> dict[str, dict[str, Any]]:
         if not self.run.steering.state.priors:

@@ -23,6 +23,7 @@ export interface EditorState {
   allowed: Record<string, Scalar[]>;
   pins: Record<string, Scalar>;
   priors: Record<string, { value: Scalar; confidence: string }>;
+  notes?: Record<string, string>; // the space editor's: per prior, what the steering does to it
 }
 
 /** Send an edit; resolves to whether the kernel took it. */
@@ -72,28 +73,6 @@ export function fromUnit(p: ParamSpec, u: number): number {
 export function nudge(p: ParamSpec, v: number, k: number): number {
   if (p.kind === "int" || p.step) return snap(p, v + k * (p.step || 1));
   return fromUnit(p, toUnit(p, v) + k / 100);
-}
-
-/**
- * What the steering in force does to a row's prior, in words ("" when nothing): a prior outside
- * the current range or choices acts truncated to them, and a prior on a pinned parameter waits
- * for the unpin. Derived from the state, so it holds whoever made the edits (a cell's narrow
- * left it unsaid when it came only with the answer to this row's own edits).
- */
-export function priorNote(p: ParamSpec, st: EditorState): string {
-  const prior = st.priors[p.name];
-  if (!prior) return "";
-  const notes: string[] = [];
-  const range = st.ranges[p.name];
-  if (typeof prior.value === "number" && range && (prior.value < range[0] || prior.value > range[1])) {
-    notes.push(`the prior at ${fmt(prior.value)} lies outside the range [${fmt(range[0])}, ${fmt(range[1])}]: it acts truncated to it`);
-  }
-  const allowed = st.allowed[p.name];
-  if (typeof prior.value !== "number" && allowed && !allowed.map(String).includes(String(prior.value))) {
-    notes.push(`the prior ${fmt(prior.value)} is not among the allowed choices: it acts on them only`);
-  }
-  if (p.name in st.pins) notes.push(`pinned at ${fmt(st.pins[p.name])}: the prior acts once it is unpinned`);
-  return notes.join("; ");
 }
 
 /** The part of the state a row shows: an error about it stands until this changes. */
@@ -552,7 +531,9 @@ export class ParamRow {
     if (p.kind === "constant") return;
     // An inline error stands until what it complained about changes (from here or a cell).
     if (this.errorSig !== null && signature(p, state) !== this.errorSig) this.clearError();
-    this.note.textContent = priorNote(p, state);
+    // The kernel's word on what the steering in force does to this row's prior (truncated to a
+    // range or choices, waiting for an unpin), whoever made the edits.
+    this.note.textContent = state.notes?.[p.name] ?? "";
     const prior = state.priors[p.name];
     const pinned = p.name in state.pins;
     this.el.dataset.pinned = String(pinned);

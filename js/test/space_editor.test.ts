@@ -265,19 +265,18 @@ describe("SpaceEditor: reading and typing what is in force", () => {
     expect(cx(row, ".hcw-handle-high")).toBe(before);
   });
 
-  it("says what the steering in force does to a prior, whoever made the edits", () => {
+  it("shows the kernel's note on what the steering in force does to a prior, whoever made the edits", () => {
     const { model, el } = setup();
     const row = el.querySelector('[data-param="depth"]')!;
     const note = row.querySelector(".hcw-note")!;
     expect(note.textContent).toBe("");
-    // A prior at 7, then a cell narrows depth to [2, 5]: the row says so, with no edit of its own.
-    model.deliver({ type: "delta", state: state({ version: 1, priors: { depth: { value: 7, confidence: "medium" } } }) });
-    expect(note.textContent).toBe("");
-    model.deliver({ type: "delta", state: state({ version: 2, ranges: { lr: [1e-4, 1], depth: [2, 5] }, priors: { depth: { value: 7, confidence: "medium" } } }) });
-    expect(note.textContent).toBe("the prior at 7 lies outside the range [2, 5]: it acts truncated to it");
-    model.deliver({ type: "delta", state: state({ version: 3, ranges: { lr: [1e-4, 1], depth: [2, 10] }, pins: { depth: 4 }, priors: { depth: { value: 7, confidence: "medium" } } }) });
-    expect(note.textContent).toBe("pinned at 4: the prior acts once it is unpinned");
-    model.deliver({ type: "delta", state: state({ version: 4 }) });
+    // A prior at 7, then a cell narrows depth to [2, 5]: the state carries the note, no edit of
+    // the row's own is needed.
+    const prior = { depth: { value: 7, confidence: "medium" } };
+    const said = "the prior on 'depth' at 7 lies outside the current range [2, 5]: it now acts truncated to it";
+    model.deliver({ type: "delta", state: { ...state({ version: 2, ranges: { lr: [1e-4, 1], depth: [2, 5] }, priors: prior }), notes: { depth: said } } });
+    expect(note.textContent).toBe(said);
+    model.deliver({ type: "delta", state: { ...state({ version: 3, priors: prior }), notes: {} } });
     expect(note.textContent).toBe("");
   });
 

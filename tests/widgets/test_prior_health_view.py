@@ -50,3 +50,26 @@ def test_a_right_prior_reads_as_supported(recorder: Recorder) -> None:
     assert last["looks_wrong"] is False and last["message"] is None
     assert last["auc"] > 0.5
     editor.close()
+
+
+def test_the_state_says_what_later_edits_do_to_a_prior(recorder: Recorder) -> None:
+    run = make_run()
+    editor = SpaceEditor(run)
+    from_browser(editor, {"type": "snapshot"})
+    run.steering.prior("depth", 12, "medium")
+    run.steering.narrow("depth", 2, 8)  # from a cell: the prior now lies outside the range
+    assert editor.flush()
+    states = [m["state"] for m in recorder.custom(editor.comm.comm_id) if "state" in m]
+    assert states[-1]["notes"] == {
+        "depth": "the prior on 'depth' at 12 lies outside the current range [2, 8]: "
+                 "it now acts truncated to it"}
+    run.steering.pin("depth", 4)
+    assert editor.flush()
+    states = [m["state"] for m in recorder.custom(editor.comm.comm_id) if "state" in m]
+    assert states[-1]["notes"]["depth"].endswith(
+        "parameter 'depth' is pinned at 4: the prior acts once it is unpinned")
+    run.steering.clear_prior("depth")
+    assert editor.flush()
+    states = [m["state"] for m in recorder.custom(editor.comm.comm_id) if "state" in m]
+    assert states[-1]["notes"] == {}
+    editor.close()
