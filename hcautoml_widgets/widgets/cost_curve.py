@@ -152,9 +152,11 @@ class CostCurve(w.VBox):
         self.flags = ChunkedSeries([*xy, ("names", "str")], self._flag_mark, add,
                                    levels=(4, 64))
         # How many edits each flag stands for, when more than one (flags are few: one mark).
+        # Centred above its flag: beside it, a count on an edit made after the newest trial ran
+        # past the plot area's right edge (the trial axis is not padded) and was cut off.
         self.counts = bq.Label(x=[], y=[], text=[], scales={"x": self._sx, "y": self._unit},
-                               colors=["#333333"], default_size=11, x_offset=6, y_offset=-6,
-                               font_weight="bold")
+                               colors=["#333333"], default_size=11, x_offset=0, y_offset=-8,
+                               align="middle", font_weight="bold")
         self.ring = bq.Scatter(x=[], y=[], scales={"x": self._sx, "y": self._sy},
                                colors=["#111111"], fill=False, stroke="#111111",
                                stroke_width=2.5, default_size=180, enable_hover=False)
